@@ -1,0 +1,300 @@
+import http from 'node:http';
+import https from 'node:https';
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { ConcurrencyLimiter } from './limiter';
+import { PlexTvError, codeForStatus, isRetryable } from './errors';
+import { parseUser, type PlexUser } from './plex-user';
+import { isRecord, parseErrorBody, parseJson, parseXml } from './response';
+
+export interface PlexTvClientOptions {
+  /** The account's token: sent as the X-Plex-Token header and nowhere else. */
+  token: string;
+  /** One fixed UUID per installation (plex.tv lists each new one as a new device). */
+  clientIdentifier: string;
+  product?: string;
+  baseUrl?: string;
+  /** Milliseconds per attempt, from sending the request to the last byte of the answer. */
+  timeout?: number;
+  /** Extra attempts after 429, 5xx, a timeout or a network error. */
+  retries?: number;
+  maxConcurrent?: number;
+  /** Answers larger than this are refused rather than read into memory. */
+  maxResponseBytes?: number;
+}
+
+export interface CallOptions {
+  /** Aborting it cancels the request, or its wait for a free slot or a retry. */
+  signal?: AbortSignal;
+}
+
+export interface UserResult {
+  user: PlexUser;
+  statusCode: number;
+}
+
+export const DEFAULTS = {
+  baseUrl: 'https://plex.tv',
+  product: 'Node-RED',
+  timeout: 10_000,
+  retries: 2,
+  maxConcurrent: 4,
+  maxResponseBytes: 1024 * 1024,
+} as const;
+
+const FIRST_RETRY_DELAY_MS = 1_000;
+const MAX_RETRY_DELAY_MS = 30_000;
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ECONNABORTED',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+]);
+
+/** Milliseconds to wait before retry number `retry` (0-based): the server's wish, or 1 s, 2 s, 4 s…, capped. */
+export function retryDelay(retry: number, retryAfterMs?: number): number {
+  if (retryAfterMs !== undefined) return Math.min(Math.max(retryAfterMs, 0), MAX_RETRY_DELAY_MS);
+  return Math.min(FIRST_RETRY_DELAY_MS * 2 ** retry, MAX_RETRY_DELAY_MS);
+}
+
+/** Reads Retry-After as seconds or as an HTTP date. */
+export function parseRetryAfter(header: unknown, now = Date.now()): number | undefined {
+  if (typeof header !== 'string' || header.trim() === '') return undefined;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(date - now, 0);
+}
+
+/**
+ * A plex.tv client for Plex Home user management. One per account: it owns the
+ * keep-alive connection pool and the limit on requests in flight.
+ */
+export class PlexTvClient {
+  readonly baseUrl: string;
+  readonly timeout: number;
+  readonly retries: number;
+  private readonly http: AxiosInstance;
+  private readonly limiter: ConcurrencyLimiter;
+  private readonly agents: { http: http.Agent; https: https.Agent };
+  private readonly secrets: () => string[];
+  private readonly headers: () => Record<string, string>;
+
+  constructor(options: PlexTvClientOptions) {
+    const baseUrl = normaliseBaseUrl(options.baseUrl ?? DEFAULTS.baseUrl);
+    this.baseUrl = baseUrl;
+    this.timeout = positive(options.timeout, DEFAULTS.timeout);
+    this.retries = Math.max(0, Math.floor(options.retries ?? DEFAULTS.retries));
+    const maxConcurrent = positive(options.maxConcurrent, DEFAULTS.maxConcurrent);
+    this.limiter = new ConcurrencyLimiter(maxConcurrent);
+    const agentOptions = { keepAlive: true, maxSockets: maxConcurrent, maxFreeSockets: maxConcurrent };
+    this.agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
+    const token = options.token;
+    const headers: Record<string, string> = {
+      Accept: 'application/xml',
+      'X-Plex-Token': token,
+      'X-Plex-Product': options.product || DEFAULTS.product,
+    };
+    if (options.clientIdentifier) headers['X-Plex-Client-Identifier'] = options.clientIdentifier;
+    // The token lives only in these closures, so inspecting or serialising the client shows none.
+    this.secrets = () => [token];
+    this.headers = () => ({ ...headers });
+    this.http = axios.create({
+      baseURL: baseUrl,
+      httpAgent: this.agents.http,
+      httpsAgent: this.agents.https,
+      // A redirect would carry the X-Plex-Token header to whatever host it names.
+      maxRedirects: 0,
+      maxContentLength: positive(options.maxResponseBytes, DEFAULTS.maxResponseBytes),
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+      validateStatus: () => true,
+    });
+  }
+
+  get inFlight(): number {
+    return this.limiter.running;
+  }
+
+  /** POST /api/v2/home/users/restricted/{id}?removePin=1 */
+  async removeManagedUserPin(userId: number, options: CallOptions = {}): Promise<UserResult> {
+    const path = `/api/v2/home/users/restricted/${encodeURIComponent(String(userId))}`;
+    try {
+      const response = await this.request('POST', path, { removePin: '1' }, options.signal);
+      return { user: this.readUser(response), statusCode: response.status };
+    } catch (error) {
+      throw error instanceof PlexTvError ? error.withUserId(userId) : error;
+    }
+  }
+
+  /** Frees the connection pool; call when the account goes away. */
+  close(): void {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+  }
+
+  /** Replaces any secret of this client found in a text that is about to leave the process. */
+  redact(text: string): string {
+    let out = text;
+    for (const secret of this.secrets()) {
+      if (secret) out = out.split(secret).join('[redacted]');
+    }
+    return out;
+  }
+
+  private readUser(response: AxiosResponse<string>): PlexUser {
+    const body = typeof response.data === 'string' ? response.data : '';
+    let attributes: Record<string, unknown> | undefined;
+    const xml = parseXml(body);
+    if (xml?.name === 'user') attributes = xml.attributes;
+    else if (!xml) {
+      const json = parseJson(body);
+      if (isRecord(json)) attributes = isRecord(json.user) ? json.user : json;
+    }
+    const user = attributes && parseUser(attributes);
+    if (!user) {
+      throw new PlexTvError(
+        'BAD_RESPONSE',
+        `plex.tv answered ${response.status} without a readable user`,
+        { statusCode: response.status },
+      );
+    }
+    return user;
+  }
+
+  private async request(
+    method: 'GET' | 'POST',
+    path: string,
+    params: Record<string, string>,
+    signal: AbortSignal | undefined,
+  ): Promise<AxiosResponse<string>> {
+    for (let retry = 0; ; retry++) {
+      try {
+        return await this.limiter.run(() => this.attempt(method, path, params, signal), signal);
+      } catch (error) {
+        const failure = this.toPlexTvError(error, signal);
+        if (!isRetryable(failure) || retry >= this.retries) throw failure;
+        await sleep(retryDelay(retry, failure.retryAfterMs), signal).catch(() => {
+          throw aborted();
+        });
+      }
+    }
+  }
+
+  private async attempt(
+    method: 'GET' | 'POST',
+    path: string,
+    params: Record<string, string>,
+    signal: AbortSignal | undefined,
+  ): Promise<AxiosResponse<string>> {
+    if (signal?.aborted) throw aborted();
+    const controller = new AbortController();
+    let timedOut = false;
+    const onAbort = () => controller.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.timeout);
+    try {
+      const response = await this.http.request<string>({
+        method,
+        url: path,
+        params,
+        headers: this.headers(),
+        signal: controller.signal,
+      });
+      if (response.status >= 200 && response.status < 300) return response;
+      throw this.statusError(response);
+    } catch (error) {
+      if (timedOut) {
+        throw new PlexTvError('TIMEOUT', `plex.tv did not answer within ${this.timeout} ms`);
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private statusError(response: AxiosResponse<string>): PlexTvError {
+    const status = response.status;
+    const body = parseErrorBody(typeof response.data === 'string' ? response.data : '');
+    const code = codeForStatus(status);
+    const what = `plex.tv answered ${status}`;
+    const message = this.redact(body.message ? `${what}: ${body.message}` : `${what} (${code})`);
+    return new PlexTvError(code, message, {
+      statusCode: status,
+      plexCode: body.plexCode,
+      retryAfterMs: status === 429 || status === 503 ? parseRetryAfter(response.headers['retry-after']) : undefined,
+    });
+  }
+
+  /** Maps anything a request can throw to a PlexTvError; axios errors carry the headers, so none is passed on. */
+  private toPlexTvError(error: unknown, signal: AbortSignal | undefined): PlexTvError {
+    if (error instanceof PlexTvError) return error;
+    if (signal?.aborted) return aborted();
+    if (axios.isAxiosError(error)) {
+      const code = error.code ?? '';
+      if (/maxContentLength/i.test(error.message)) {
+        return new PlexTvError('BAD_RESPONSE', 'plex.tv answered with a body larger than this client reads');
+      }
+      // Refused, reset (also mid-body: axios says ERR_BAD_RESPONSE then), unresolvable, unreachable.
+      const cause = NETWORK_CODES.has(code) ? code : 'connection lost';
+      return new PlexTvError('NETWORK', `Could not talk to ${safeHost(this.baseUrl)} (${cause})`);
+    }
+    return new PlexTvError('INTERNAL', 'The request to plex.tv failed unexpectedly');
+  }
+}
+
+function aborted(): PlexTvError {
+  return new PlexTvError('ABORTED', 'The request was cancelled');
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function positive(value: number | undefined, fallback: number): number {
+  return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+function safeHost(baseUrl: string): string {
+  return new URL(baseUrl).host;
+}
+
+/** Accepts http(s) URLs without credentials, query or fragment; returns it without a trailing slash. */
+export function normaliseBaseUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new PlexTvError('NOT_CONFIGURED', 'The plex.tv base URL is not a valid URL');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new PlexTvError('NOT_CONFIGURED', 'The plex.tv base URL must start with http:// or https://');
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new PlexTvError(
+      'NOT_CONFIGURED',
+      'The plex.tv base URL must not contain a user name, password, query or fragment',
+    );
+  }
+  return url.toString().replace(/\/+$/, '');
+}

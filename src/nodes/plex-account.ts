@@ -1,0 +1,65 @@
+import type { NodeAPI } from 'node-red';
+import type { PlexAccountCredentials, PlexAccountDef, PlexAccountNode } from './types';
+import { DEFAULTS, PlexTvClient } from '../lib/plex-tv-client';
+import { PlexTvError } from '../lib/errors';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export = function register(RED: NodeAPI): void {
+  function PlexAccount(this: PlexAccountNode, config: PlexAccountDef): void {
+    RED.nodes.createNode(this, config);
+    let client: PlexTvClient | undefined;
+    let problem: PlexTvError | undefined;
+    const token = (this.credentials?.token ?? '').trim();
+    const clientIdentifier = (config.clientIdentifier ?? '').trim();
+    if (!token) {
+      problem = new PlexTvError('NOT_CONFIGURED', RED._('plex-account.errors.no-token'));
+    } else {
+      try {
+        client = new PlexTvClient({
+          token,
+          clientIdentifier,
+          product: (config.product ?? '').trim() || DEFAULTS.product,
+          baseUrl: (config.baseUrl ?? '').trim() || DEFAULTS.baseUrl,
+          timeout: integer(config.timeout, DEFAULTS.timeout, 100, 300_000),
+          retries: integer(config.retries, DEFAULTS.retries, 0, 10),
+          maxConcurrent: integer(config.maxConcurrent, DEFAULTS.maxConcurrent, 1, 64),
+        });
+      } catch (error) {
+        problem =
+          error instanceof PlexTvError
+            ? error
+            : new PlexTvError('NOT_CONFIGURED', RED._('plex-account.errors.bad-config'));
+      }
+    }
+    if (client && !UUID.test(clientIdentifier)) {
+      // plex.tv itself decides (400, code 1000 when it is missing); the warning says where to fix it.
+      this.warn(RED._('plex-account.errors.bad-client-identifier'));
+    }
+
+    this.getClient = () => {
+      if (client) return client;
+      throw problem ?? new PlexTvError('NOT_CONFIGURED', RED._('plex-account.errors.no-token'));
+    };
+
+    this.on('close', (_removed: boolean, done: () => void) => {
+      client?.close();
+      done();
+    });
+  }
+
+  RED.nodes.registerType<PlexAccountNode, PlexAccountDef, unknown, PlexAccountCredentials>(
+    'plex-account',
+    PlexAccount,
+    {
+      credentials: { token: { type: 'password' } },
+    },
+  );
+};
+
+/** Editor fields arrive as strings; out-of-range or blank values fall back to the default. */
+function integer(value: unknown, fallback: number, min: number, max: number): number {
+  const number = typeof value === 'number' ? value : Number(String(value ?? '').trim() || NaN);
+  if (!Number.isFinite(number)) return fallback;
+  return Math.min(Math.max(Math.round(number), min), max);
+}

@@ -1,0 +1,137 @@
+import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { PlexTvError, type PlexErrorObject } from '../lib/errors';
+import type { PlexTvClient } from '../lib/plex-tv-client';
+import type { PlexAccountNode, PlexActionDef } from './types';
+
+export interface PlexActionResult {
+  payload: unknown;
+  plex: Record<string, unknown>;
+  /** Short text for the green status dot. */
+  statusText: string;
+}
+
+export interface PlexActionContext {
+  client: PlexTvClient;
+  signal: AbortSignal;
+}
+
+export interface PlexActionTexts {
+  busy: string;
+  done: string;
+}
+
+export type PlexActionMessage = NodeMessageInFlow & { plex?: unknown; error?: PlexErrorObject };
+
+/** The account's client, or one clear NOT_CONFIGURED error. */
+export function getAccountClient(RED: NodeAPI, accountId: string | undefined): PlexTvClient {
+  const account = accountId ? (RED.nodes.getNode(accountId) as PlexAccountNode | null) : null;
+  if (!account || account.type !== 'plex-account' || typeof account.getClient !== 'function') {
+    throw new PlexTvError('NOT_CONFIGURED', RED._('plex-account.errors.no-account'));
+  }
+  return account.getClient();
+}
+
+/** RED.util.evaluateNodeProperty, as a promise (JSONata is evaluated asynchronously). */
+export function evaluateProperty(
+  RED: NodeAPI,
+  node: Node,
+  value: string,
+  type: string,
+  msg: NodeMessage,
+): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    RED.util.evaluateNodeProperty(value, type, node, msg, (error, result) => {
+      if (error) reject(error);
+      else resolve(result);
+    });
+  });
+}
+
+/**
+ * Wires the message handling every plex.tv action node shares: one output message
+ * (success on output 1, error on output 2) and one done() per input, statuses, and
+ * abort of in-flight requests on close, after which nothing is sent.
+ */
+export function handlePlexAction(
+  RED: NodeAPI,
+  node: Node,
+  config: PlexActionDef,
+  texts: PlexActionTexts,
+  perform: (msg: PlexActionMessage, context: PlexActionContext) => Promise<PlexActionResult>,
+): void {
+  const errorOutputWired = (config.wires?.[1]?.length ?? 0) > 0;
+  const controllers = new Set<AbortController>();
+  const running = new Set<Promise<void>>();
+  let closing = false;
+
+  async function handle(
+    msg: PlexActionMessage,
+    send: (msg: Array<NodeMessage | null>) => void,
+    done: (err?: Error) => void,
+  ): Promise<void> {
+    const controller = new AbortController();
+    controllers.add(controller);
+    let outcome: { result: PlexActionResult } | { error: PlexTvError };
+    let client: PlexTvClient | undefined;
+    try {
+      client = getAccountClient(RED, config.account);
+      node.status({ fill: 'blue', shape: 'dot', text: texts.busy });
+      outcome = { result: await perform(msg, { client, signal: controller.signal }) };
+    } catch (error) {
+      outcome = { error: toPlexTvError(error, client) };
+    } finally {
+      controllers.delete(controller);
+    }
+    if (controller.signal.aborted || closing) {
+      done();
+      return;
+    }
+    if ('result' in outcome) {
+      msg.payload = outcome.result.payload;
+      msg.plex = outcome.result.plex;
+      node.status({ fill: 'green', shape: 'dot', text: outcome.result.statusText || texts.done });
+      send([msg, null]);
+      done();
+      return;
+    }
+    const error = outcome.error;
+    msg.error = error.toJSON();
+    node.status({ fill: 'red', shape: 'ring', text: error.code });
+    if (errorOutputWired) {
+      send([null, msg]);
+      done();
+    } else {
+      done(error);
+    }
+  }
+
+  node.on('input', (msg, send, done) => {
+    if (closing) {
+      done();
+      return;
+    }
+    const task = handle(msg, send, done).catch((error: unknown) => {
+      // Only a fault in Node-RED's own send/done could land here; report it, never rethrow.
+      node.error(toPlexTvError(error, undefined).message);
+    });
+    running.add(task);
+    void task.finally(() => running.delete(task));
+  });
+
+  node.on('close', (_removed: boolean, done: () => void) => {
+    closing = true;
+    for (const controller of controllers) controller.abort();
+    void Promise.allSettled([...running]).then(() => {
+      node.status({});
+      done();
+    });
+  });
+}
+
+/** Anything thrown while handling a message, as a PlexTvError whose message carries no secret. */
+function toPlexTvError(error: unknown, client: PlexTvClient | undefined): PlexTvError {
+  if (error instanceof PlexTvError) return error;
+  const text = error instanceof Error ? error.message : String(error);
+  const message = client ? client.redact(text) : 'Unexpected error';
+  return new PlexTvError('INTERNAL', `Unexpected error: ${message}`);
+}

@@ -1,0 +1,167 @@
+import helper from 'node-red-node-test-helper';
+import sinon from 'sinon';
+import util from 'node:util';
+import type { Node, NodeMessage } from 'node-red';
+import accountNode from '../../src/nodes/plex-account';
+import removePinNode from '../../src/nodes/plex-remove-pin';
+import { DOUBLE_TOKEN, PlexTvDouble } from '../double/plex-tv-double';
+
+helper.init(require.resolve('node-red'));
+
+export { helper };
+
+export interface Completion {
+  msg: NodeMessage;
+  error?: Error;
+}
+
+/** A loaded flow: account -> action node -> one helper node per output, with everything it did recorded. */
+export interface LoadedFlow {
+  node: Node;
+  user: NodeMessage[];
+  error: NodeMessage[];
+  completions: Completion[];
+  statuses: unknown[];
+  /** Waits until `count` messages have completed (done() called). */
+  completed(count: number): Promise<void>;
+  /** Everything the flow let out, as text: outputs, statuses, logs, done(err) errors. */
+  everythingSaid(): string;
+}
+
+export interface FlowOptions {
+  double?: PlexTvDouble;
+  token?: string | null;
+  account?: Record<string, unknown>;
+  node?: Record<string, unknown>;
+  type?: string;
+  errorWired?: boolean;
+  nodes?: unknown[];
+}
+
+export async function loadFlow(options: FlowOptions = {}): Promise<LoadedFlow> {
+  const account = {
+    id: 'acc',
+    type: 'plex-account',
+    name: 'Test account',
+    clientIdentifier: '0d2b5f4c-2c41-4f3a-9d7e-6a1f0c9e8b11',
+    product: 'Node-RED',
+    baseUrl: options.double?.url ?? 'http://127.0.0.1:9',
+    timeout: 2000,
+    retries: 0,
+    maxConcurrent: 4,
+    ...options.account,
+  };
+  const flow = [
+    { id: 'tab', type: 'tab', label: 'test' },
+    account,
+    {
+      id: 'n1',
+      z: 'tab',
+      type: options.type ?? 'plex-remove-pin',
+      name: '',
+      account: 'acc',
+      userId: 'payload',
+      userIdType: 'msg',
+      wires: [['out-user'], options.errorWired === false ? [] : ['out-error']],
+      ...options.node,
+    },
+    { id: 'out-user', z: 'tab', type: 'helper' },
+    { id: 'out-error', z: 'tab', type: 'helper' },
+  ];
+  const token = options.token === undefined ? DOUBLE_TOKEN : options.token;
+  const credentials = token === null ? {} : { acc: { token } };
+  await helper.load(
+    (options.nodes ?? [accountNode, removePinNode]) as Parameters<typeof helper.load>[0],
+    flow,
+    credentials,
+  );
+  const node = helper.getNode('n1');
+  const loaded: LoadedFlow = {
+    node,
+    user: [],
+    error: [],
+    completions: [],
+    statuses: [],
+    completed: async (count) => {
+      await waitFor(() => loaded.completions.length >= count, `${count} completions`);
+      // Node-RED delivers sent messages on a later setImmediate than the done() that follows them.
+      for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+    },
+    everythingSaid: () =>
+      [
+        ...loaded.user,
+        ...loaded.error,
+        ...loaded.statuses,
+        ...loaded.completions.map((c) => [
+          c.error?.message,
+          c.error?.stack,
+          c.error && { ...c.error },
+        ]),
+        ...helper.log().args,
+        ...(node as unknown as { error: sinon.SinonSpy }).error.args,
+        ...(node as unknown as { warn: sinon.SinonSpy }).warn.args,
+      ]
+        .map((item) => `${safeJson(item)}\n${util.inspect(item, { depth: 8, showHidden: true })}`)
+        .join('\n'),
+  };
+  helper.getNode('out-user').on('input', (msg: NodeMessage) => loaded.user.push(msg));
+  helper.getNode('out-error').on('input', (msg: NodeMessage) => loaded.error.push(msg));
+  const internals = node as unknown as {
+    _complete(msg: NodeMessage, error?: Error): void;
+    status(s: unknown): void;
+  };
+  const complete = internals._complete.bind(node);
+  internals._complete = (msg, error) => {
+    loaded.completions.push({ msg, error });
+    complete(msg, error);
+  };
+  const status = internals.status.bind(node);
+  internals.status = (s) => {
+    loaded.statuses.push(s);
+    status(s);
+  };
+  return loaded;
+}
+
+/** Polls (on real timers) until `condition` holds; fails after `ms`. */
+export async function waitFor(
+  condition: () => boolean,
+  what = 'condition',
+  ms = 10_000,
+): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > ms) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Mocha hooks for node specs: the helper's server for the suite, a fresh plex.tv double
+ * for each test, and the flow unloaded after it. Returns a getter for the current double.
+ */
+export function useNodeRedWithDouble(): () => PlexTvDouble {
+  let double: PlexTvDouble | undefined;
+  before(() => helper.startServer());
+  after(() => helper.stopServer());
+  beforeEach(async () => {
+    double = new PlexTvDouble();
+    await double.start();
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await double?.stop();
+  });
+  return () => {
+    if (!double) throw new Error('no double outside a test');
+    return double;
+  };
+}
