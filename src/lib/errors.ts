@@ -1,6 +1,8 @@
 /** Codes a caller can branch on; they are part of the package's public contract. */
 export type PlexErrorCode =
   | 'INVALID_USER_ID'
+  | 'INVALID_PIN'
+  | 'AMBIGUOUS_USER'
   | 'NOT_CONFIGURED'
   | 'BAD_REQUEST'
   | 'UNAUTHORIZED'

@@ -3,8 +3,10 @@ import https from 'node:https';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { ConcurrencyLimiter } from './limiter';
 import { PlexTvError, codeForStatus, isRetryable } from './errors';
-import { parseUser, type PlexUser } from './plex-user';
-import { isRecord, parseErrorBody, parseJson, parseXml } from './response';
+import { findHomeUser } from './home-users';
+import { parseHome, parseUser, type PlexHome, type PlexUser } from './plex-user';
+import { isRecord, parseErrorBody, parseJson, parseXml, type XmlElement } from './response';
+import { parsePin, type UserRef } from './user-id';
 
 export interface PlexTvClientOptions {
   /** The account's token: sent as the X-Plex-Token header and nowhere else. */
@@ -20,6 +22,8 @@ export interface PlexTvClientOptions {
   maxConcurrent?: number;
   /** Answers larger than this are refused rather than read into memory. */
   maxResponseBytes?: number;
+  /** The clock of the Home users cache (milliseconds); Date.now by default. */
+  now?: () => number;
 }
 
 export interface CallOptions {
@@ -31,6 +35,15 @@ export interface UserResult {
   user: PlexUser;
   statusCode: number;
 }
+
+export interface HomeUsersResult {
+  home: PlexHome;
+  users: PlexUser[];
+  statusCode: number;
+}
+
+/** How long a Home users list answers name look-ups before it is fetched again. */
+export const HOME_USERS_TTL_MS = 60_000;
 
 export const DEFAULTS = {
   baseUrl: 'https://plex.tv',
@@ -83,7 +96,10 @@ export class PlexTvClient {
   private readonly limiter: ConcurrencyLimiter;
   private readonly agents: { http: http.Agent; https: https.Agent };
   private readonly secrets: () => string[];
+  private readonly addSecret: (secret: string) => void;
   private readonly headers: () => Record<string, string>;
+  private readonly now: () => number;
+  private homeUsers?: { fetchedAt: number; list: Promise<HomeUsersResult> };
 
   constructor(options: PlexTvClientOptions) {
     const baseUrl = normaliseBaseUrl(options.baseUrl ?? DEFAULTS.baseUrl);
@@ -101,8 +117,12 @@ export class PlexTvClient {
       'X-Plex-Product': options.product || DEFAULTS.product,
     };
     if (options.clientIdentifier) headers['X-Plex-Client-Identifier'] = options.clientIdentifier;
-    // The token lives only in these closures, so inspecting or serialising the client shows none.
-    this.secrets = () => [token];
+    // The token and the PINs sent (at most 10 000 four-digit strings) live only in these
+    // closures, so inspecting or serialising the client shows none, and redact() scrubs them all.
+    const secrets = new Set([token]);
+    this.secrets = () => [...secrets];
+    this.addSecret = (secret) => void secrets.add(secret);
+    this.now = options.now ?? (() => Date.now());
     this.headers = () => ({ ...headers });
     this.http = axios.create({
       baseURL: baseUrl,
@@ -122,18 +142,37 @@ export class PlexTvClient {
   }
 
   /** POST /api/v2/home/users/restricted/{id}?removePin=1 */
-  async removeManagedUserPin(userId: number, options: CallOptions = {}): Promise<UserResult> {
-    const path = `/api/v2/home/users/restricted/${encodeURIComponent(String(userId))}`;
-    try {
-      const response = await this.request('POST', path, { removePin: '1' }, options.signal);
-      return { user: this.readUser(response), statusCode: response.status };
-    } catch (error) {
-      throw error instanceof PlexTvError ? error.withUserId(userId) : error;
-    }
+  removeManagedUserPin(userId: number, options: CallOptions = {}): Promise<UserResult> {
+    return this.changeManagedUser(userId, { removePin: '1' }, options);
+  }
+
+  /** POST /api/v2/home/users/restricted/{id}?pin=NNNN; a PIN that is not 4 digits is refused unsent. */
+  async setManagedUserPin(userId: number, pin: string, options: CallOptions = {}): Promise<UserResult> {
+    const valid = parsePin(pin);
+    this.addSecret(valid);
+    return this.changeManagedUser(userId, { pin: valid }, options);
+  }
+
+  /** GET /api/v2/home/users, always fresh; the answer also refreshes the name look-up cache. */
+  async listHomeUsers(options: CallOptions = {}): Promise<HomeUsersResult> {
+    const result = await this.fetchHomeUsers(options.signal);
+    this.homeUsers = { fetchedAt: this.now(), list: Promise.resolve(result) };
+    return result;
+  }
+
+  /**
+   * The id a reference means. A name is looked up in the Home users list, fetched at most
+   * once a minute per client (concurrent look-ups share one request).
+   */
+  async resolveUserId(ref: UserRef, options: CallOptions = {}): Promise<number> {
+    if ('id' in ref) return ref.id;
+    const { users } = await untilAborted(this.cachedHomeUsers(), options.signal);
+    return findHomeUser(users, ref.name).id;
   }
 
   /** Frees the connection pool; call when the account goes away. */
   close(): void {
+    this.homeUsers = undefined;
     this.agents.http.destroy();
     this.agents.https.destroy();
   }
@@ -145,6 +184,63 @@ export class PlexTvClient {
       if (secret) out = out.split(secret).join('[redacted]');
     }
     return out;
+  }
+
+  private async changeManagedUser(
+    userId: number,
+    params: Record<string, string>,
+    options: CallOptions,
+  ): Promise<UserResult> {
+    const path = `/api/v2/home/users/restricted/${encodeURIComponent(String(userId))}`;
+    try {
+      const response = await this.request('POST', path, params, options.signal);
+      return { user: this.readUser(response), statusCode: response.status };
+    } catch (error) {
+      throw error instanceof PlexTvError ? error.withUserId(userId) : error;
+    }
+  }
+
+  private cachedHomeUsers(): Promise<HomeUsersResult> {
+    const now = this.now();
+    const cached = this.homeUsers;
+    if (cached && now >= cached.fetchedAt && now - cached.fetchedAt < HOME_USERS_TTL_MS) {
+      return cached.list;
+    }
+    // Not tied to one caller's signal: other messages may be waiting for the same list.
+    const entry = { fetchedAt: now, list: this.fetchHomeUsers(undefined) };
+    this.homeUsers = entry;
+    entry.list.catch(() => {
+      if (this.homeUsers === entry) this.homeUsers = undefined;
+    });
+    return entry.list;
+  }
+
+  private async fetchHomeUsers(signal: AbortSignal | undefined): Promise<HomeUsersResult> {
+    const response = await this.request('GET', '/api/v2/home/users', {}, signal);
+    const body = typeof response.data === 'string' ? response.data : '';
+    const xml = parseXml(body);
+    let home: Record<string, unknown> | undefined;
+    let entries: Array<Record<string, unknown>> | undefined;
+    if (xml?.name === 'home') {
+      home = xml.attributes;
+      const list = xml.children.find((child) => child.name === 'users') ?? xml;
+      entries = list.children.filter((child) => child.name === 'user').map(attributesOf);
+    } else if (!xml) {
+      const json = parseJson(body);
+      if (isRecord(json) && Array.isArray(json.users)) {
+        home = json;
+        entries = json.users.filter(isRecord);
+      }
+    }
+    if (!home || !entries) {
+      throw new PlexTvError(
+        'BAD_RESPONSE',
+        `plex.tv answered ${response.status} without a readable Home users list`,
+        { statusCode: response.status },
+      );
+    }
+    const users = entries.map(parseUser).filter((user): user is PlexUser => user !== undefined);
+    return { home: parseHome(home), users, statusCode: response.status };
   }
 
   private readUser(response: AxiosResponse<string>): PlexUser {
@@ -250,6 +346,21 @@ export class PlexTvClient {
     }
     return new PlexTvError('INTERNAL', 'The request to plex.tv failed unexpectedly');
   }
+}
+
+function attributesOf(element: XmlElement): Record<string, unknown> {
+  return element.attributes;
+}
+
+/** The promise, or ABORTED as soon as the caller's signal fires (the work itself goes on). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(aborted());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(aborted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function aborted(): PlexTvError {

@@ -18,8 +18,23 @@ export interface PlexUser {
   [attribute: string]: string | number | boolean | null | undefined;
 }
 
-const NUMBER_ATTRIBUTES = new Set(['id', 'updatedAt']);
-const BOOLEAN_ATTRIBUTES = new Set(['hasPassword', 'restricted', 'admin', 'guest', 'protected']);
+/** The Plex Home itself (the `home` element around the users list), with its attributes typed. */
+export interface PlexHome {
+  id?: number | null;
+  name?: string;
+  guestUserID?: number | null;
+  guestUserUUID?: string;
+  guestEnabled?: boolean | null;
+  subscription?: boolean | null;
+  [attribute: string]: string | number | boolean | null | undefined;
+}
+
+type Attributes = Record<string, string | number | boolean | null | undefined>;
+
+const USER_NUMBERS = new Set(['id', 'updatedAt']);
+const USER_BOOLEANS = new Set(['hasPassword', 'restricted', 'admin', 'guest', 'protected']);
+const HOME_NUMBERS = new Set(['id', 'guestUserID']);
+const HOME_BOOLEANS = new Set(['guestEnabled', 'subscription']);
 /** Keys that would touch an object's prototype if copied onto it. */
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -30,16 +45,29 @@ const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 export function parseUser(attributes: Record<string, unknown>): PlexUser | undefined {
   const id = toNumber(attributes.id);
   if (id === null || !Number.isSafeInteger(id) || id <= 0) return undefined;
-  const user: PlexUser = { id };
+  return { ...typeAttributes(attributes, USER_NUMBERS, USER_BOOLEANS), id };
+}
+
+/** Types the attributes of the `home` element; nested values (the users) are left out. */
+export function parseHome(attributes: Record<string, unknown>): PlexHome {
+  return typeAttributes(attributes, HOME_NUMBERS, HOME_BOOLEANS);
+}
+
+function typeAttributes(
+  attributes: Record<string, unknown>,
+  numbers: Set<string>,
+  booleans: Set<string>,
+): Attributes {
+  const out: Attributes = {};
   for (const key of Object.keys(attributes)) {
-    if (key === 'id' || UNSAFE_KEYS.has(key)) continue;
+    if (UNSAFE_KEYS.has(key)) continue;
     const raw = attributes[key];
-    if (NUMBER_ATTRIBUTES.has(key)) user[key] = toNumber(raw);
-    else if (BOOLEAN_ATTRIBUTES.has(key)) user[key] = toBoolean(raw);
-    else if (typeof raw === 'string') user[key] = raw;
-    else if (typeof raw === 'number' || typeof raw === 'boolean') user[key] = String(raw);
+    if (numbers.has(key)) out[key] = toNumber(raw);
+    else if (booleans.has(key)) out[key] = toBoolean(raw);
+    else if (typeof raw === 'string') out[key] = raw;
+    else if (typeof raw === 'number' || typeof raw === 'boolean') out[key] = String(raw);
   }
-  return user;
+  return out;
 }
 
 function toNumber(raw: unknown): number | null {

@@ -60,6 +60,64 @@ function describe(value: unknown): string {
 function invalid(what: string): PlexTvError {
   return new PlexTvError(
     'INVALID_USER_ID',
-    `The user id must be a positive whole number, a string of digits or an object with such an id; got ${what}`,
+    `A user must be a positive whole number, a string of digits, a name, or an object with an id or a title; got ${what}`,
   );
+}
+
+/** Which Home user a flow means: a numeric id, or a name to look up in the Home's users list. */
+export type UserRef = { id: number } | { name: string };
+
+/** Plex titles are short; anything longer is a mis-wired value rather than a name. */
+const MAX_NAME_LENGTH = 256;
+/** Strings that read as a number (signed, fractional, exponent, hex, NaN, Infinity) but are no user id. */
+const NUMBER_LIKE = /^([+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?|[+-]?0x[0-9a-f]+|[+-]?infinity|nan)$/i;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Reads a user reference: everything parseUserId accepts is an id; a string that does not
+ * read as a number, or an object with a string `title` and no `id`, is a name. Numbers in the
+ * wrong shape ("-1", "1.5", "1e3"), blank strings, control characters and every other type stay
+ * INVALID_USER_ID. A name never goes into a URL: only the id it resolves to does.
+ */
+export function parseUserRef(value: unknown): UserRef {
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (/^\d+$/.test(text) || NUMBER_LIKE.test(text)) return { id: parseUserId(value) };
+    return { name: nameOrThrow(text) };
+  }
+  if (isPlainRecord(value)) {
+    let title: unknown;
+    try {
+      if (Object.prototype.hasOwnProperty.call(value, 'id')) return { id: parseUserId(value) };
+      title = value.title;
+    } catch (error) {
+      if (error instanceof PlexTvError) throw error;
+      throw invalid('an object whose id or title could not be read');
+    }
+    if (typeof title !== 'string') throw invalid('an object without an id or a title');
+    return { name: nameOrThrow(title.trim()) };
+  }
+  return { id: parseUserId(value) };
+}
+
+function nameOrThrow(name: string): string {
+  if (name === '') throw invalid('an empty string');
+  if (name.length > MAX_NAME_LENGTH) throw invalid(`a name longer than ${MAX_NAME_LENGTH} characters`);
+  if (CONTROL.test(name)) throw invalid('a name with control characters');
+  return name;
+}
+
+/**
+ * Reads a managed user's PIN: a string of exactly 4 ASCII digits. Numbers are refused (0042
+ * would arrive as 42). Like the token, the value is never echoed.
+ */
+export function parsePin(value: unknown): string {
+  if (typeof value === 'string' && /^[0-9]{4}$/.test(value)) return value;
+  let what: string;
+  if (value === undefined || value === null || value === '') what = 'nothing';
+  else if (typeof value === 'number') what = 'a number (send the PIN as a string: numbers lose leading zeros)';
+  else if (typeof value === 'string') what = 'a string that is not 4 digits';
+  else what = `a value of type ${Array.isArray(value) ? 'array' : typeof value}`;
+  throw new PlexTvError('INVALID_PIN', `The PIN must be a string of exactly 4 digits (0-9); got ${what}`);
 }
