@@ -17,7 +17,16 @@ export default tseslint.config(
   },
   {
     files: ['**/*.mjs', '**/*.js'],
+    ignores: ['resources/**'],
     languageOptions: { globals: { ...globals.node } },
+  },
+  {
+    // Editor scripts run in the browser, next to Node-RED's editor globals.
+    files: ['resources/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: { ...globals.browser, ...globals.jquery, RED: 'readonly' },
+    },
   },
   prettier,
 );

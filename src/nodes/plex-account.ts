@@ -2,6 +2,7 @@ import type { NodeAPI } from 'node-red';
 import type { PlexAccountCredentials, PlexAccountDef, PlexAccountNode } from './types';
 import { DEFAULTS, PlexTvClient } from '../lib/plex-tv-client';
 import { PlexTvError } from '../lib/errors';
+import { registerUserPicker } from './user-picker';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -55,6 +56,7 @@ export = function register(RED: NodeAPI): void {
       credentials: { token: { type: 'password' } },
     },
   );
+  registerUserPicker(RED);
 };
 
 /** Editor fields arrive as strings; out-of-range or blank values fall back to the default. */

@@ -1,18 +1,23 @@
 import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { PlexTvError, type PlexErrorObject } from '../lib/errors';
 import type { PlexTvClient } from '../lib/plex-tv-client';
+import { parseUserRef } from '../lib/user-id';
 import type { PlexAccountNode, PlexActionDef } from './types';
 
 export interface PlexActionResult {
   payload: unknown;
   plex: Record<string, unknown>;
+  /** Other msg properties to set on success (e.g. `home`). */
+  fields?: Record<string, unknown>;
   /** Short text for the green status dot. */
   statusText: string;
 }
 
-export interface PlexActionContext {
+export interface PlexActionContext<P = undefined> {
   client: PlexTvClient;
   signal: AbortSignal;
+  /** What `prepare` took from the message. */
+  prepared: P;
 }
 
 export interface PlexActionTexts {
@@ -48,16 +53,53 @@ export function evaluateProperty(
 }
 
 /**
+ * Reads the node's user property (a typed input) and resolves it to a user id: ids as they
+ * are, names through the account's cached Home users list. `unreadable` is the error text
+ * when the property cannot be evaluated.
+ */
+export async function readUserId(
+  RED: NodeAPI,
+  node: Node,
+  property: { value: string; type: string; unreadable: string },
+  msg: NodeMessage,
+  { client, signal }: { client: PlexTvClient; signal: AbortSignal },
+): Promise<number> {
+  let value: unknown;
+  try {
+    value = await evaluateProperty(RED, node, property.value, property.type, msg);
+  } catch {
+    throw new PlexTvError('INVALID_USER_ID', property.unreadable);
+  }
+  return client.resolveUserId(parseUserRef(value), { signal });
+}
+
+/** Deletes a msg property given as a path (`pin`, `secrets.pin`, `a["b"]`); missing parents are fine. */
+export function deleteMessageProperty(RED: NodeAPI, msg: NodeMessage, path: string): void {
+  const parts = RED.util.normalisePropertyExpression(path);
+  let target: unknown = msg;
+  for (const part of parts.slice(0, -1)) {
+    if (typeof target !== 'object' || target === null) return;
+    target = (target as Record<string | number, unknown>)[part];
+  }
+  if (typeof target === 'object' && target !== null) {
+    delete (target as Record<string | number, unknown>)[parts[parts.length - 1]];
+  }
+}
+
+/**
  * Wires the message handling every plex.tv action node shares: one output message
  * (success on output 1, error on output 2) and one done() per input, statuses, and
- * abort of in-flight requests on close, after which nothing is sent.
+ * abort of in-flight requests on close, after which nothing is sent. `prepare` runs first
+ * on every message, before any other check, so it can take secrets off the msg whatever
+ * happens next.
  */
-export function handlePlexAction(
+export function handlePlexAction<P = undefined>(
   RED: NodeAPI,
   node: Node,
   config: PlexActionDef,
   texts: PlexActionTexts,
-  perform: (msg: PlexActionMessage, context: PlexActionContext) => Promise<PlexActionResult>,
+  perform: (msg: PlexActionMessage, context: PlexActionContext<P>) => Promise<PlexActionResult>,
+  prepare?: (msg: PlexActionMessage) => P,
 ): void {
   const errorOutputWired = (config.wires?.[1]?.length ?? 0) > 0;
   const controllers = new Set<AbortController>();
@@ -74,9 +116,10 @@ export function handlePlexAction(
     let outcome: { result: PlexActionResult } | { error: PlexTvError };
     let client: PlexTvClient | undefined;
     try {
+      const prepared = prepare ? prepare(msg) : (undefined as P);
       client = getAccountClient(RED, config.account);
       node.status({ fill: 'blue', shape: 'dot', text: texts.busy });
-      outcome = { result: await perform(msg, { client, signal: controller.signal }) };
+      outcome = { result: await perform(msg, { client, signal: controller.signal, prepared }) };
     } catch (error) {
       outcome = { error: toPlexTvError(error, client) };
     } finally {
@@ -89,6 +132,7 @@ export function handlePlexAction(
     if ('result' in outcome) {
       msg.payload = outcome.result.payload;
       msg.plex = outcome.result.plex;
+      Object.assign(msg, outcome.result.fields);
       node.status({ fill: 'green', shape: 'dot', text: outcome.result.statusText || texts.done });
       send([msg, null]);
       done();

@@ -1,31 +1,26 @@
 import type { NodeAPI, Node } from 'node-red';
-import { PlexTvError } from '../lib/errors';
-import { parseUserId } from '../lib/user-id';
-import { evaluateProperty, handlePlexAction } from './plex-action';
+import { handlePlexAction, readUserId } from './plex-action';
 import type { PlexRemovePinDef } from './types';
 
 export = function register(RED: NodeAPI): void {
   function PlexRemovePin(this: Node, config: PlexRemovePinDef): void {
     RED.nodes.createNode(this, config);
-    const property = config.userId ?? 'payload';
-    const propertyType = config.userIdType || 'msg';
+    const userProperty = {
+      value: config.userId ?? 'payload',
+      type: config.userIdType || 'msg',
+      unreadable: '',
+    };
+    userProperty.unreadable = RED._('plex-remove-pin.errors.unreadable', {
+      property: `${userProperty.type}.${userProperty.value}`,
+    });
     const texts = {
       busy: RED._('plex-remove-pin.status.removing'),
       done: RED._('plex-remove-pin.status.removed'),
     };
 
-    handlePlexAction(RED, this, config, texts, async (msg, { client, signal }) => {
-      let value: unknown;
-      try {
-        value = await evaluateProperty(RED, this, property, propertyType, msg);
-      } catch {
-        throw new PlexTvError(
-          'INVALID_USER_ID',
-          RED._('plex-remove-pin.errors.unreadable', { property: `${propertyType}.${property}` }),
-        );
-      }
-      const userId = parseUserId(value);
-      const { user, statusCode } = await client.removeManagedUserPin(userId, { signal });
+    handlePlexAction(RED, this, config, texts, async (msg, context) => {
+      const userId = await readUserId(RED, this, userProperty, msg, context);
+      const { user, statusCode } = await context.client.removeManagedUserPin(userId, context);
       return { payload: user, plex: { userId, statusCode }, statusText: user.title ?? '' };
     });
   }

@@ -29,3 +29,19 @@ export interface PlexRemovePinDef extends PlexActionDef {
   userId: string;
   userIdType: string;
 }
+
+export interface PlexSetPinDef extends PlexRemovePinDef {
+  /** `node`: the node's own `pin` credential; `msg`: the msg property named by pinProperty. */
+  pinSource: 'node' | 'msg';
+  pinProperty: string;
+}
+
+export interface PlexSetPinCredentials {
+  pin?: string;
+}
+
+export interface PlexHomeUsersDef extends PlexActionDef {
+  /** A user reference (title, username or id); empty lists every user. */
+  filter: string;
+  filterType: string;
+}

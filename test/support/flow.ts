@@ -3,7 +3,9 @@ import sinon from 'sinon';
 import util from 'node:util';
 import type { Node, NodeMessage } from 'node-red';
 import accountNode from '../../src/nodes/plex-account';
+import homeUsersNode from '../../src/nodes/plex-home-users';
 import removePinNode from '../../src/nodes/plex-remove-pin';
+import setPinNode from '../../src/nodes/plex-set-pin';
 import { DOUBLE_TOKEN, PlexTvDouble } from '../double/plex-tv-double';
 
 helper.init(require.resolve('node-red'));
@@ -36,6 +38,8 @@ export interface FlowOptions {
   type?: string;
   errorWired?: boolean;
   nodes?: unknown[];
+  /** Credentials of the action node (n1), e.g. a set-pin node's `pin`. */
+  nodeCredentials?: Record<string, string>;
 }
 
 export async function loadFlow(options: FlowOptions = {}): Promise<LoadedFlow> {
@@ -69,9 +73,14 @@ export async function loadFlow(options: FlowOptions = {}): Promise<LoadedFlow> {
     { id: 'out-error', z: 'tab', type: 'helper' },
   ];
   const token = options.token === undefined ? DOUBLE_TOKEN : options.token;
-  const credentials = token === null ? {} : { acc: { token } };
+  const credentials: Record<string, Record<string, string>> = token === null
+    ? {}
+    : { acc: { token } };
+  if (options.nodeCredentials) credentials.n1 = options.nodeCredentials;
   await helper.load(
-    (options.nodes ?? [accountNode, removePinNode]) as Parameters<typeof helper.load>[0],
+    (options.nodes ?? [accountNode, removePinNode, setPinNode, homeUsersNode]) as Parameters<
+      typeof helper.load
+    >[0],
     flow,
     credentials,
   );

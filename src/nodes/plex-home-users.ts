@@ -1,0 +1,45 @@
+import type { NodeAPI, Node } from 'node-red';
+import { PlexTvError } from '../lib/errors';
+import { findHomeUser } from '../lib/home-users';
+import { parseUserRef } from '../lib/user-id';
+import { evaluateProperty, handlePlexAction } from './plex-action';
+import type { PlexHomeUsersDef } from './types';
+
+export = function register(RED: NodeAPI): void {
+  function PlexHomeUsers(this: Node, config: PlexHomeUsersDef): void {
+    RED.nodes.createNode(this, config);
+    const filter = config.filter ?? '';
+    const filterType = config.filterType || 'str';
+    const texts = {
+      busy: RED._('plex-home-users.status.listing'),
+      done: RED._('plex-home-users.status.listed'),
+    };
+
+    handlePlexAction(RED, this, config, texts, async (msg, { client, signal }) => {
+      let wanted: unknown;
+      try {
+        wanted = filter === '' ? '' : await evaluateProperty(RED, this, filter, filterType, msg);
+      } catch {
+        throw new PlexTvError(
+          'INVALID_USER_ID',
+          RED._('plex-home-users.errors.unreadable', { property: `${filterType}.${filter}` }),
+        );
+      }
+      const all = wanted === '' || wanted === undefined || wanted === null;
+      // Checked before the request: a bad filter sends nothing.
+      const ref = all ? undefined : parseUserRef(wanted);
+      const { home, users, statusCode } = await client.listHomeUsers({ signal });
+      const plex = { statusCode };
+      if (!ref) {
+        const statusText = RED._('plex-home-users.status.count', { count: users.length });
+        return { payload: users, plex, fields: { home }, statusText };
+      }
+      const user =
+        'name' in ref ? findHomeUser(users, ref.name) : users.find((u) => u.id === ref.id);
+      if (!user) throw new PlexTvError('NOT_FOUND', RED._('plex-home-users.errors.no-such-id'));
+      return { payload: user, plex, fields: { home }, statusText: user.title ?? '' };
+    });
+  }
+
+  RED.nodes.registerType('plex-home-users', PlexHomeUsers);
+};
