@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import sinon from 'sinon';
 import type { NodeMessage } from 'node-red';
 import { helper, loadFlow, waitFor, type LoadedFlow, useNodeRedWithDouble } from './support/flow';
 import { BODIES, DOUBLE_TOKEN, type PlexTvDouble, type Fault } from './double/plex-tv-double';
@@ -65,20 +66,24 @@ describe('plex-remove-pin node', () => {
       });
     }
 
+    // "abc", "12a", "../1" and { title } are names now (see 'users by name'); these stay refused.
     const rejected: Array<[string, unknown]> = [
       ['an empty string', ''],
-      ['"abc"', 'abc'],
-      ['"12a"', '12a'],
-      ['"../1"', '../1'],
+      ['a blank string', '   '],
       ['-1', -1],
+      ['"-1"', '-1'],
       ['0', 0],
       ['1.5', 1.5],
+      ['"1.5"', '1.5'],
+      ['"1e3"', '1e3'],
       ['NaN', NaN],
       ['an array', [KIDS]],
       ['null', null],
       ['a number above 2^53', 2 ** 53 + 2],
       ['a missing payload', undefined],
-      ['an object without id', { title: 'Kids' }],
+      ['an object without id or title', { name: 'Kids' }],
+      ['an object with a bad id and a title', { id: 'abc', title: 'Kids' }],
+      ['an object with a blank title', { title: ' ' }],
     ];
     for (const [what, payload] of rejected) {
       it(`rejects ${what} with INVALID_USER_ID and no request`, async () => {
@@ -137,6 +142,112 @@ describe('plex-remove-pin node', () => {
       const msg = await failWith(flow, { payload: 1 });
       assert.equal(msg.error?.code, 'INVALID_USER_ID');
       assert.equal(msg.error?.message, 'plex-remove-pin.errors.unreadable');
+    });
+  });
+
+  describe('users by name', () => {
+    const names: Array<[string, unknown]> = [
+      ['a title', 'Kids'],
+      ['a title in another case, with blanks', '  kIDS '],
+      ['a user object with a title and no id', { title: 'Kids', restricted: true }],
+    ];
+    for (const [what, payload] of names) {
+      it(`resolves ${what} through the Home users list`, async () => {
+        const flow = await loadFlow({ double });
+        await send(flow, { payload });
+        assert.equal(flow.user.length, 1, JSON.stringify(flow.error));
+        assert.deepEqual((flow.user[0] as Out).plex, { userId: KIDS, statusCode: 201 });
+        assert.deepEqual(
+          double.requests.map((r) => `${r.method} ${r.path}`),
+          ['GET /api/v2/home/users', `POST /api/v2/home/users/restricted/${KIDS}`],
+        );
+      });
+    }
+
+    // Strings that are neither ids nor known names: looked up, then refused without a PIN request.
+    for (const payload of ['abc', '12a', '../1', 'Kidz']) {
+      it(`answers NOT_FOUND for "${payload}" after one list request and no PIN request`, async () => {
+        const flow = await loadFlow({ double });
+        const msg = await failWith(flow, { payload });
+        assert.equal(msg.error?.code, 'NOT_FOUND');
+        assert.equal(msg.error?.statusCode, undefined, 'not a 404 from plex.tv');
+        assert.equal(msg.payload, payload);
+        assert.deepEqual(
+          double.requests.map((r) => r.method),
+          ['GET'],
+        );
+        assert.ok(!msg.error?.message.includes(payload), 'the name is not echoed');
+      });
+    }
+
+    it('answers AMBIGUOUS_USER when two users have the title, without a PIN request', async () => {
+      const kids = double.users.get(KIDS);
+      assert.ok(kids);
+      double.users.set(34567890, { ...kids, id: 34567890, title: 'KIDS', pin: '5555' });
+      const flow = await loadFlow({ double });
+      const msg = await failWith(flow, { payload: 'kids' });
+      assert.equal(msg.error?.code, 'AMBIGUOUS_USER');
+      assert.match(msg.error?.message ?? '', /12345678, 34567890/);
+      assert.deepEqual(
+        double.requests.map((r) => r.method),
+        ['GET'],
+      );
+      assert.equal(double.users.get(KIDS)?.pin, '1234', 'no PIN was touched');
+    });
+
+    it('reports a failing list request with its own code and no PIN request', async () => {
+      double.inject({ kind: 'status', status: 401, body: BODIES.unauthorized });
+      const flow = await loadFlow({ double });
+      const msg = await failWith(flow, { payload: 'Kids' });
+      assert.equal(msg.error?.code, 'UNAUTHORIZED');
+      assert.equal(double.requests.length, 1);
+    });
+
+    describe('the Home users cache', () => {
+      let clock: sinon.SinonFakeTimers;
+      beforeEach(() => {
+        // Only Date is faked: the HTTP traffic and Node-RED keep their real timers.
+        clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'] });
+      });
+      afterEach(() => clock.restore());
+
+      const lists = () => double.requests.filter((r) => r.method === 'GET').length;
+      const posts = () => double.requests.filter((r) => r.method === 'POST').length;
+
+      it('fetches the list once for many removals within 60 s, and again after', async () => {
+        const flow = await loadFlow({ double });
+        for (let i = 0; i < 5; i++) flow.node.receive({ payload: 'Kids' } as NodeMessage);
+        await flow.completed(5);
+        assert.equal(lists(), 1, 'five concurrent look-ups share one request');
+        clock.tick(30_000);
+        await send(flow, { payload: 'teen' }, 6);
+        clock.tick(29_999);
+        await send(flow, { payload: 'Kids' }, 7);
+        assert.equal(lists(), 1, 'still cached at 59.999 s');
+        clock.tick(1);
+        await send(flow, { payload: 'Kids' }, 8);
+        assert.equal(lists(), 2, 'fetched again at 60 s');
+        assert.equal(posts(), 8);
+        assert.equal(flow.user.length, 8);
+      });
+
+      it('does not keep a failed list: the next message asks again', async () => {
+        double.inject({ kind: 'status', status: 500, body: BODIES.html });
+        const flow = await loadFlow({ double });
+        await send(flow, { payload: 'Kids' });
+        assert.equal((flow.error[0] as Out).error?.code, 'SERVER_ERROR');
+        await send(flow, { payload: 'Kids' }, 2);
+        assert.equal(flow.user.length, 1);
+        assert.equal(lists(), 2);
+      });
+
+      it('ids never touch the list', async () => {
+        const flow = await loadFlow({ double });
+        await send(flow, { payload: KIDS });
+        await send(flow, { payload: 'Kids' }, 2);
+        assert.equal(lists(), 1);
+        assert.equal(posts(), 2);
+      });
     });
   });
 
