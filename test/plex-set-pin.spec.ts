@@ -1,0 +1,347 @@
+import assert from 'node:assert/strict';
+import type { NodeMessage } from 'node-red';
+import { helper, loadFlow, type LoadedFlow, useNodeRedWithDouble } from './support/flow';
+import { BODIES, DOUBLE_TOKEN, PlexTvDouble, type Fault } from './double/plex-tv-double';
+import type { PlexErrorObject } from '../src/lib/errors';
+
+const KIDS = 12345678;
+const TEEN = 23456789;
+type Out = NodeMessage & { error?: PlexErrorObject; plex?: unknown; [key: string]: unknown };
+
+describe('plex-set-pin node', () => {
+  const currentDouble = useNodeRedWithDouble();
+  let double: PlexTvDouble;
+  beforeEach(() => (double = currentDouble()));
+
+  const setPin = (options: Parameters<typeof loadFlow>[0] = {}) =>
+    loadFlow({ double, type: 'plex-set-pin', ...options });
+  const fromNode = (pin: string | undefined, options: Parameters<typeof loadFlow>[0] = {}) =>
+    setPin({
+      ...options,
+      node: { pinSource: 'node', ...options.node },
+      nodeCredentials: pin === undefined ? undefined : { pin },
+    });
+  const fromMsg = (pinProperty = 'pin', options: Parameters<typeof loadFlow>[0] = {}) =>
+    setPin({ ...options, node: { pinSource: 'msg', pinProperty, ...options.node } });
+
+  async function send(flow: LoadedFlow, msg: Record<string, unknown>, count = 1): Promise<void> {
+    flow.node.receive(msg as NodeMessage);
+    await flow.completed(count);
+  }
+
+  async function failWith(flow: LoadedFlow, msg: Record<string, unknown>): Promise<Out> {
+    await send(flow, msg);
+    assert.equal(flow.user.length, 0, 'nothing on output 1');
+    assert.equal(flow.error.length, 1, 'one message on output 2');
+    return flow.error[0] as Out;
+  }
+
+  it("sets the node's PIN and sends the typed user on output 1, keeping the rest of the msg", async () => {
+    const flow = await fromNode('2468');
+    await send(flow, { payload: TEEN, topic: 'bedtime' });
+    assert.equal(flow.user.length, 1, JSON.stringify(flow.error));
+    const msg = flow.user[0] as Out;
+    assert.equal(msg.topic, 'bedtime');
+    assert.deepEqual(msg.plex, { userId: TEEN, statusCode: 201 });
+    const user = msg.payload as Record<string, unknown>;
+    assert.equal(user.id, TEEN);
+    assert.equal(user.protected, true);
+    assert.equal(double.users.get(TEEN)?.pin, '2468');
+    const [request] = double.requests;
+    assert.equal(request.method, 'POST');
+    assert.equal(request.url, `/api/v2/home/users/restricted/${TEEN}?pin=2468`);
+    assert.equal(request.headers['x-plex-token'], DOUBLE_TOKEN);
+    assert.deepEqual(flow.statuses, [
+      { fill: 'blue', shape: 'dot', text: 'plex-set-pin.status.setting' },
+      { fill: 'green', shape: 'dot', text: 'Teen' },
+    ]);
+  });
+
+  it('is the default PIN source', async () => {
+    const flow = await setPin({ nodeCredentials: { pin: '1111' } });
+    await send(flow, { payload: KIDS, pin: '9999' });
+    assert.equal(double.users.get(KIDS)?.pin, '1111');
+    assert.equal((flow.user[0] as Out).pin, '9999', 'a msg.pin is none of its business then');
+  });
+
+  describe('PIN from the node', () => {
+    for (const pin of ['0000', '0042', '9999']) {
+      it(`accepts "${pin}"`, async () => {
+        const flow = await fromNode(pin);
+        await send(flow, { payload: KIDS });
+        assert.equal(flow.user.length, 1);
+        assert.equal(double.users.get(KIDS)?.pin, pin);
+      });
+    }
+
+    const rejected: Array<[string, string | undefined]> = [
+      ['no PIN', undefined],
+      ['an empty PIN', ''],
+      ['three digits', '123'],
+      ['five digits', '12345'],
+      ['letters', 'abcd'],
+      ['blanks around digits', ' 123'],
+    ];
+    for (const [what, pin] of rejected) {
+      it(`refuses ${what} with INVALID_PIN and no request`, async () => {
+        const flow = await fromNode(pin);
+        const msg = await failWith(flow, { payload: KIDS });
+        assert.equal(msg.error?.code, 'INVALID_PIN');
+        assert.equal(double.requests.length, 0);
+        assert.equal(msg.payload, KIDS);
+        assert.deepEqual(flow.statuses.at(-1), { fill: 'red', shape: 'ring', text: 'INVALID_PIN' });
+      });
+    }
+  });
+
+  describe('PIN from the msg', () => {
+    it('takes msg.pin, deletes it, and sends the msg on without it', async () => {
+      const flow = await fromMsg();
+      await send(flow, { payload: KIDS, pin: '4321', topic: 't' });
+      assert.equal(double.users.get(KIDS)?.pin, '4321');
+      const msg = flow.user[0] as Out;
+      assert.ok(!('pin' in msg), 'msg.pin is gone');
+      assert.equal(msg.topic, 't');
+    });
+
+    it('reads and deletes a nested property, keeping its parent', async () => {
+      const flow = await fromMsg('secrets.kids');
+      await send(flow, { payload: 'Kids', secrets: { kids: '0007', other: 1 } });
+      assert.equal(double.users.get(KIDS)?.pin, '0007');
+      assert.deepEqual((flow.user[0] as Out).secrets, { other: 1 });
+    });
+
+    it('uses msg.pin when the property is left blank', async () => {
+      const flow = await fromMsg('  ');
+      await send(flow, { payload: KIDS, pin: '5678' });
+      assert.equal(double.users.get(KIDS)?.pin, '5678');
+    });
+
+    const rejected: Array<[string, unknown]> = [
+      ['a number', 1234],
+      ['three digits', '123'],
+      ['five digits', '12345'],
+      ['an empty string', ''],
+      ['a missing PIN', undefined],
+      ['null', null],
+      ['an array', ['1234']],
+      ['an object', { pin: '1234' }],
+      ['fullwidth digits', '１２３４'],
+      ['a trailing newline', '1234\n'],
+    ];
+    for (const [what, pin] of rejected) {
+      it(`refuses ${what} with INVALID_PIN, no request, and the property deleted`, async () => {
+        const flow = await fromMsg();
+        const msg = await failWith(flow, { payload: KIDS, pin });
+        assert.equal(msg.error?.code, 'INVALID_PIN');
+        assert.equal(double.requests.length, 0);
+        assert.ok(!('pin' in msg));
+      });
+    }
+
+    it('refuses a property expression it cannot read with INVALID_PIN', async () => {
+      const flow = await fromMsg('a[');
+      const msg = await failWith(flow, { payload: KIDS, a: ['1234'] });
+      assert.equal(msg.error?.code, 'INVALID_PIN');
+      assert.equal(msg.error?.message, 'plex-set-pin.errors.unreadable-pin');
+      assert.equal(double.requests.length, 0);
+    });
+
+    const failures: Array<
+      [string, Record<string, unknown>, Parameters<typeof loadFlow>[0], string]
+    > = [
+      ['a bad user id', { payload: -1 }, {}, 'INVALID_USER_ID'],
+      ['an unknown name', { payload: 'Nobody' }, {}, 'NOT_FOUND'],
+      ['an unknown id', { payload: 999 }, {}, 'NOT_FOUND'],
+      ['a missing account', { payload: KIDS }, { node: { account: '' } }, 'NOT_CONFIGURED'],
+      ['a wrong token', { payload: KIDS }, { token: 'wrong' }, 'UNAUTHORIZED'],
+    ];
+    for (const [what, input, options, code] of failures) {
+      it(`deletes the PIN from the msg on output 2 too (${what})`, async () => {
+        const flow = await fromMsg('pin', options);
+        const msg = await failWith(flow, { ...input, pin: '2580' });
+        assert.equal(msg.error?.code, code);
+        assert.ok(!('pin' in msg));
+      });
+    }
+
+    it('deletes the PIN before done(err) when output 2 has no wire', async () => {
+      const flow = await fromMsg('pin', { token: 'wrong', errorWired: false });
+      await send(flow, { payload: KIDS, pin: '2580' });
+      const [completion] = flow.completions;
+      assert.equal((completion.error as { code?: string } | undefined)?.code, 'UNAUTHORIZED');
+      assert.ok(!('pin' in completion.msg));
+    });
+  });
+
+  describe('users', () => {
+    it('sets the PIN of a user given by name', async () => {
+      const flow = await fromNode('8080');
+      await send(flow, { payload: { title: 'teen' } });
+      assert.deepEqual((flow.user[0] as Out).plex, { userId: TEEN, statusCode: 201 });
+      assert.deepEqual(
+        double.requests.map((r) => r.method),
+        ['GET', 'POST'],
+      );
+    });
+
+    it('answers AMBIGUOUS_USER without sending the PIN', async () => {
+      const teen = double.users.get(TEEN);
+      assert.ok(teen);
+      double.users.set(45678901, { ...teen, id: 45678901 });
+      const flow = await fromNode('8080');
+      const msg = await failWith(flow, { payload: 'Teen' });
+      assert.equal(msg.error?.code, 'AMBIGUOUS_USER');
+      assert.ok(double.requests.every((r) => !r.url.includes('8080')));
+    });
+
+    it('reads the user from a fixed string in the node', async () => {
+      const flow = await fromNode('8080', { node: { userId: 'Kids', userIdType: 'str' } });
+      await send(flow, { payload: 'ignored' });
+      assert.equal(double.users.get(KIDS)?.pin, '8080');
+    });
+
+    it('reports an unreadable user property as INVALID_USER_ID', async () => {
+      const flow = await fromNode('8080', {
+        node: { userId: '$error("x")', userIdType: 'jsonata' },
+      });
+      const msg = await failWith(flow, { payload: KIDS });
+      assert.equal(msg.error?.code, 'INVALID_USER_ID');
+      assert.equal(msg.error?.message, 'plex-set-pin.errors.unreadable');
+    });
+  });
+
+  it("reports plex.tv's 1038 as BAD_REQUEST without the PIN", async () => {
+    double.inject({
+      kind: 'status',
+      status: 400,
+      body: '<errors><error code="1038" message="PIN 8080 must be 4 digits" status="400"/></errors>',
+    });
+    const flow = await fromNode('8080');
+    const msg = await failWith(flow, { payload: KIDS });
+    assert.deepEqual(msg.error, {
+      code: 'BAD_REQUEST',
+      statusCode: 400,
+      plexCode: 1038,
+      userId: KIDS,
+      message: 'plex.tv answered 400: PIN [redacted] must be 4 digits',
+    });
+  });
+
+  it('the double itself refuses a PIN that is not 4 digits with 1038', async () => {
+    const response = await fetch(`${double.url}/api/v2/home/users/restricted/${KIDS}?pin=12`, {
+      method: 'POST',
+      headers: { 'X-Plex-Token': DOUBLE_TOKEN, 'X-Plex-Client-Identifier': 'x' },
+    });
+    assert.equal(response.status, 400);
+    assert.equal(BODIES.pinFormat.includes('1038'), true);
+    assert.match(await response.text(), /code="1038"/);
+  });
+});
+
+describe('the PIN and the token never leave by another road', () => {
+  const currentDouble = useNodeRedWithDouble();
+  const NODE_PIN = '8642';
+  const MSG_PIN = '9753';
+
+  it('outputs, statuses, logs, errors and the double log hold neither', async () => {
+    const doubleLog: string[] = [];
+    // A double of its own, to read its log lines.
+    const double = new PlexTvDouble({ log: (line) => doubleLog.push(line) });
+    await double.start();
+    await currentDouble().stop();
+    const said: string[] = [];
+    const run = async (
+      options: Parameters<typeof loadFlow>[0],
+      msgs: Array<Record<string, unknown>>,
+      faults: Fault[] = [],
+    ) => {
+      for (const fault of faults) double.inject(fault);
+      const flow = await loadFlow({ double, type: 'plex-set-pin', ...options });
+      for (const msg of msgs) flow.node.receive(msg as NodeMessage);
+      await flow.completed(msgs.length);
+      said.push(flow.everythingSaid());
+      await helper.unload();
+    };
+    try {
+      const byNode = { nodeCredentials: { pin: NODE_PIN } };
+      const byMsg = { node: { pinSource: 'msg', pinProperty: 'pin' } };
+      await run(byNode, [
+        { payload: KIDS },
+        { payload: 'Kids' },
+        { payload: 999 },
+        { payload: 'x' },
+      ]);
+      await run(byMsg, [
+        { payload: TEEN, pin: MSG_PIN },
+        { payload: 'Teen', pin: MSG_PIN },
+        { payload: -1, pin: MSG_PIN },
+        { payload: 999, pin: MSG_PIN },
+      ]);
+      // plex.tv echoing the PIN it was sent, and the token.
+      const echo = (pin: string): Fault => ({
+        kind: 'status',
+        status: 400,
+        body: `<errors><error code="1038" message="PIN ${pin} token ${DOUBLE_TOKEN}"/></errors>`,
+      });
+      await run(
+        { ...byNode, errorWired: false },
+        [{ payload: KIDS }, { payload: 'abc' }],
+        [echo(NODE_PIN)],
+      );
+      await run(byMsg, [{ payload: KIDS, pin: MSG_PIN }], [echo(MSG_PIN)]);
+      await run({ ...byNode, token: 'wrong-token' }, [{ payload: KIDS }]);
+      await run(
+        byMsg,
+        [
+          { payload: KIDS, pin: MSG_PIN },
+          { payload: KIDS, pin: MSG_PIN },
+          { payload: KIDS, pin: MSG_PIN },
+        ],
+        [
+          { kind: 'status', status: 500, body: BODIES.html },
+          { kind: 'reset' },
+          { kind: 'status', status: 201, body: 'garbage' },
+        ],
+      );
+      await run({ ...byNode, account: { timeout: 100 } }, [{ payload: KIDS }], [{ kind: 'hang' }]);
+      await run({ ...byNode, account: { baseUrl: 'http://127.0.0.1:9' } }, [{ payload: KIDS }]);
+
+      // Random message ids and log timestamps could hold any 4 digits by chance.
+      const text = said
+        .join('\n')
+        .replace(/_msgid['"]?:\s*['"][0-9a-f]+['"]/g, '')
+        .replace(/timestamp['"]?:\s*\d+/g, '');
+      assert.ok(text.length > 1000, 'the search covered real output');
+      for (const expected of [
+        'INVALID_USER_ID',
+        'BAD_REQUEST',
+        'UNAUTHORIZED',
+        'NETWORK',
+        'TIMEOUT',
+        'Kids',
+      ])
+        assert.ok(text.includes(expected), `the flows said ${expected}`);
+      for (const secret of [NODE_PIN, MSG_PIN, DOUBLE_TOKEN]) {
+        assert.ok(
+          !text.includes(secret),
+          `${secret} leaked into outputs, statuses, logs or errors`,
+        );
+        assert.ok(!doubleLog.join('\n').includes(secret), `${secret} is in the double's log`);
+      }
+      assert.ok(doubleLog.some((line) => line.includes('pin=****')));
+      // The one road: the PIN only as the pin parameter of the set-PIN request.
+      const withPin = double.requests.filter((r) => /8642|9753/.test(r.url));
+      assert.ok(withPin.length >= 4, 'the PINs were sent');
+      for (const request of double.requests) {
+        assert.ok(!request.url.includes(DOUBLE_TOKEN));
+        if (withPin.includes(request)) {
+          assert.equal(request.method, 'POST');
+          assert.match(request.url, /^\/api\/v2\/home\/users\/restricted\/\d+\?pin=(8642|9753)$/);
+        }
+      }
+    } finally {
+      await double.stop();
+    }
+  });
+});
