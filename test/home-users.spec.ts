@@ -1,0 +1,341 @@
+import assert from 'node:assert/strict';
+import util from 'node:util';
+import sinon from 'sinon';
+import { findHomeUser, pickerUsers } from '../src/lib/home-users';
+import { HOME_USERS_TTL_MS, PlexTvClient } from '../src/lib/plex-tv-client';
+import { PlexTvError } from '../src/lib/errors';
+import type { PlexUser } from '../src/lib/plex-user';
+import { DOUBLE_TOKEN, PlexTvDouble } from './double/plex-tv-double';
+
+const CLIENT_ID = '0d2b5f4c-2c41-4f3a-9d7e-6a1f0c9e8b11';
+const KIDS = 12345678;
+const TEEN = 23456789;
+
+async function rejection(promise: Promise<unknown>): Promise<PlexTvError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof PlexTvError, `expected a PlexTvError, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('expected the call to fail');
+}
+
+describe('findHomeUser', () => {
+  const users: PlexUser[] = [
+    { id: 1, title: 'Parent', username: 'mum' },
+    { id: 2, title: 'Kids', username: '' },
+    { id: 3, title: 'Mum', username: 'someone' },
+    { id: 4, title: 'Teen', username: 'teen.one' },
+    { id: 5, title: 'Twin', username: 'twin1' },
+    { id: 6, title: 'twin', username: 'twin2' },
+    { id: 7, title: 'Élodie' },
+  ];
+
+  const matches: Array<[string, number]> = [
+    ['Kids', 2],
+    ['KIDS', 2],
+    [' kids ', 2],
+    ['mum', 3], // a title beats another user's username
+    ['teen.one', 4],
+    ['TEEN.ONE', 4],
+    ['twin2', 6],
+    ['élodie', 7],
+    ['E\u0301lodie', 7], // the same name, decomposed
+  ];
+  for (const [name, id] of matches) {
+    it(`"${name}" -> ${id}`, () => assert.equal(findHomeUser(users, name).id, id));
+  }
+
+  it('two titles -> AMBIGUOUS_USER naming the ids', () => {
+    assert.throws(() => findHomeUser(users, 'twin'), {
+      code: 'AMBIGUOUS_USER',
+      message: '2 Plex Home users have that title (ids 5, 6): give the id instead',
+    });
+  });
+
+  it('two usernames -> AMBIGUOUS_USER', () => {
+    const same: PlexUser[] = [
+      { id: 8, title: 'A', username: 'x' },
+      { id: 9, title: 'B', username: 'X' },
+    ];
+    assert.throws(() => findHomeUser(same, 'x'), { code: 'AMBIGUOUS_USER' });
+  });
+
+  it('no match -> NOT_FOUND, without the name; empty usernames never match', () => {
+    assert.throws(
+      () => findHomeUser(users, 'Grandma'),
+      (error: unknown) => {
+        assert.ok(error instanceof PlexTvError);
+        assert.equal(error.code, 'NOT_FOUND');
+        assert.ok(!error.message.includes('Grandma'));
+        return true;
+      },
+    );
+    assert.throws(() => findHomeUser([{ id: 1, username: '' }], ' '), { code: 'NOT_FOUND' });
+  });
+
+  it('pickerUsers keeps the managed users, and only their id, title and PIN state', () => {
+    const picked = pickerUsers([
+      { id: 1, title: 'Parent', restricted: false, protected: true, email: 'p@example.com' },
+      { id: 2, title: 'Kids', restricted: true, protected: true, thumb: 'https://x' },
+      { id: 3, restricted: true },
+    ]);
+    assert.deepEqual(picked, [
+      { id: 2, title: 'Kids', protected: true },
+      { id: 3, title: '', protected: null },
+    ]);
+  });
+});
+
+describe('PlexTvClient: Home users and PINs', () => {
+  let double: PlexTvDouble;
+  let client: PlexTvClient;
+  let now: number;
+  const make = (options: Partial<ConstructorParameters<typeof PlexTvClient>[0]> = {}) => {
+    client = new PlexTvClient({
+      token: DOUBLE_TOKEN,
+      clientIdentifier: CLIENT_ID,
+      baseUrl: double.url,
+      retries: 0,
+      now: () => now,
+      ...options,
+    });
+    return client;
+  };
+  const lists = () => double.requests.filter((r) => r.method === 'GET').length;
+
+  beforeEach(async () => {
+    now = 1_000_000;
+    double = new PlexTvDouble();
+    await double.start();
+  });
+
+  afterEach(async () => {
+    sinon.restore();
+    client?.close();
+    await double.stop();
+  });
+
+  describe('listHomeUsers', () => {
+    it('reads the XML list: the Home typed, the users through parseUser', async () => {
+      const result = await make().listHomeUsers();
+      assert.equal(result.statusCode, 200);
+      assert.deepEqual(result.home, {
+        id: 1,
+        name: 'My Home',
+        guestUserID: 9,
+        guestUserUUID: '0fb7ab7d1b7b1f5e',
+        guestEnabled: false,
+        subscription: true,
+      });
+      assert.deepEqual(
+        result.users.map((u) => u.id),
+        [1, KIDS, TEEN],
+      );
+      const { user: removed } = await client.removeManagedUserPin(TEEN);
+      const listed = (await client.listHomeUsers()).users[2];
+      assert.deepEqual(listed, removed, 'the same parser as the PIN answers');
+      assert.equal(double.requests[0].url, '/api/v2/home/users');
+      assert.equal(double.requests[0].headers['x-plex-token'], DOUBLE_TOKEN);
+    });
+
+    it('reads the JSON list', async () => {
+      const xml = await make().listHomeUsers();
+      double.inject({
+        kind: 'status',
+        status: 200,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          id: 1,
+          name: 'My Home',
+          guestEnabled: false,
+          subscription: true,
+          users: [
+            { id: KIDS, title: 'Kids', restricted: true, protected: true, updatedAt: 1722343001 },
+            'not a user',
+          ],
+        }),
+      });
+      const json = await client.listHomeUsers();
+      assert.deepEqual(json.home, {
+        id: 1,
+        name: 'My Home',
+        guestEnabled: false,
+        subscription: true,
+      });
+      assert.deepEqual(json.users, [
+        { id: KIDS, title: 'Kids', restricted: true, protected: true, updatedAt: 1722343001 },
+      ]);
+      const kids = xml.users[1];
+      for (const key of ['id', 'title', 'restricted', 'protected', 'updatedAt'])
+        assert.equal(json.users[0][key], kids[key], key);
+    });
+
+    it('reads users directly under <home>, and skips users without an id', async () => {
+      double.inject({
+        kind: 'status',
+        status: 200,
+        body: '<home name="H"><user id="5" title="A"/><user title="no id"/><other/></home>',
+      });
+      const result = await make().listHomeUsers();
+      assert.deepEqual(result.users, [{ id: 5, title: 'A' }]);
+      assert.deepEqual(result.home, { name: 'H' });
+    });
+
+    const unreadable: Array<[string, string]> = [
+      ['a user element', '<user id="1"/>'],
+      ['JSON without users', '{"id":1}'],
+      ['garbage', 'not a list'],
+    ];
+    for (const [what, body] of unreadable) {
+      it(`200 with ${what} -> BAD_RESPONSE`, async () => {
+        double.inject({ kind: 'status', status: 200, body });
+        const error = await rejection(make().listHomeUsers());
+        assert.equal(error.code, 'BAD_RESPONSE');
+        assert.equal(error.statusCode, 200);
+      });
+    }
+  });
+
+  describe('setManagedUserPin', () => {
+    it('POSTs ?pin=NNNN to the restricted user path and returns the user', async () => {
+      const { user, statusCode } = await make().setManagedUserPin(TEEN, '0420');
+      assert.equal(statusCode, 201);
+      assert.equal(user.protected, true);
+      assert.equal(double.users.get(TEEN)?.pin, '0420');
+      assert.equal(double.requests[0].method, 'POST');
+      assert.equal(double.requests[0].url, `/api/v2/home/users/restricted/${TEEN}?pin=0420`);
+    });
+
+    for (const pin of ['123', '12345', 'abcd', '', ' 1234']) {
+      it(`refuses "${pin}" with INVALID_PIN and sends nothing`, async () => {
+        const error = await rejection(make().setManagedUserPin(KIDS, pin));
+        assert.equal(error.code, 'INVALID_PIN');
+        assert.equal(double.requests.length, 0);
+      });
+    }
+
+    it('a 1038 from plex.tv -> BAD_REQUEST with the user id', async () => {
+      double.inject({
+        kind: 'status',
+        status: 400,
+        body: '<errors><error code="1038" message="PIN must be 4 digits" status="400"/></errors>',
+      });
+      const error = await rejection(make().setManagedUserPin(KIDS, '1111'));
+      assert.deepEqual([error.code, error.plexCode, error.userId], ['BAD_REQUEST', 1038, KIDS]);
+    });
+
+    it('redacts the PINs it sent, like the token, and never shows them when inspected', async () => {
+      double.inject({
+        kind: 'status',
+        status: 403,
+        body: '<errors><error code="1041" message="PIN 7391 refused"/></errors>',
+      });
+      const error = await rejection(make().setManagedUserPin(KIDS, '7391'));
+      assert.equal(error.message, 'plex.tv answered 403: PIN [redacted] refused');
+      assert.equal(client.redact(`a 7391 and ${DOUBLE_TOKEN}`), 'a [redacted] and [redacted]');
+      assert.equal(client.redact('4444 was never sent'), '4444 was never sent');
+      const shown = util.inspect(client, { depth: 10, showHidden: true }) + JSON.stringify(client);
+      assert.ok(!shown.includes('7391') && !shown.includes(DOUBLE_TOKEN));
+    });
+  });
+
+  describe('resolveUserId and its 60 s cache', () => {
+    it('returns ids as they are, without a request', async () => {
+      assert.equal(await make().resolveUserId({ id: 42 }), 42);
+      assert.equal(double.requests.length, 0);
+    });
+
+    it('resolves names from one list for 60 s, then fetches it again', async () => {
+      make();
+      assert.equal(await client.resolveUserId({ name: 'kids' }), KIDS);
+      now += HOME_USERS_TTL_MS - 1;
+      assert.equal(await client.resolveUserId({ name: 'Teen' }), TEEN);
+      assert.equal(lists(), 1);
+      now += 1;
+      assert.equal(await client.resolveUserId({ name: 'Teen' }), TEEN);
+      assert.equal(lists(), 2);
+    });
+
+    it('shares one request between concurrent look-ups', async () => {
+      make();
+      double.latencyMs = 20;
+      const ids = await Promise.all(
+        ['Kids', 'Teen', 'kids', 'parent'].map((name) => client.resolveUserId({ name })),
+      );
+      assert.deepEqual(ids, [KIDS, TEEN, KIDS, 1]);
+      assert.equal(lists(), 1);
+    });
+
+    it('sees a renamed user only after the cache expires', async () => {
+      make();
+      await client.resolveUserId({ name: 'Kids' });
+      const kids = double.users.get(KIDS);
+      assert.ok(kids);
+      kids.title = 'Little';
+      assert.equal((await rejection(client.resolveUserId({ name: 'Little' }))).code, 'NOT_FOUND');
+      now += HOME_USERS_TTL_MS;
+      assert.equal(await client.resolveUserId({ name: 'Little' }), KIDS);
+    });
+
+    it('uses a fresh listHomeUsers answer for later look-ups', async () => {
+      make();
+      await client.listHomeUsers();
+      await client.resolveUserId({ name: 'Kids' });
+      assert.equal(lists(), 1);
+    });
+
+    it('fetches again when the clock goes backwards', async () => {
+      make();
+      await client.resolveUserId({ name: 'Kids' });
+      now -= 1;
+      await client.resolveUserId({ name: 'Kids' });
+      assert.equal(lists(), 2);
+    });
+
+    it('does not cache a failure', async () => {
+      double.inject({ kind: 'status', status: 503, body: '' });
+      make();
+      assert.equal((await rejection(client.resolveUserId({ name: 'Kids' }))).code, 'SERVER_ERROR');
+      assert.equal(await client.resolveUserId({ name: 'Kids' }), KIDS);
+      assert.equal(lists(), 2);
+    });
+
+    it('an aborted caller stops waiting; the others still get the shared list', async () => {
+      make();
+      double.inject({ kind: 'delay', ms: 100 });
+      const controller = new AbortController();
+      const first = client.resolveUserId({ name: 'Kids' }, { signal: controller.signal });
+      const second = client.resolveUserId({ name: 'Teen' });
+      controller.abort();
+      assert.equal((await rejection(first)).code, 'ABORTED');
+      assert.equal(await second, TEEN);
+      const already = new AbortController();
+      already.abort();
+      const late = client.resolveUserId({ name: 'Kids' }, { signal: already.signal });
+      assert.equal((await rejection(late)).code, 'ABORTED');
+      assert.equal(lists(), 1);
+    });
+
+    it('defaults to Date.now, so sinon fake timers drive it', async () => {
+      const clock = sinon.useFakeTimers({ now: 5_000_000, toFake: ['Date'] });
+      make({ now: undefined });
+      await client.resolveUserId({ name: 'Kids' });
+      clock.tick(HOME_USERS_TTL_MS - 1);
+      await client.resolveUserId({ name: 'Kids' });
+      assert.equal(lists(), 1);
+      clock.tick(1);
+      await client.resolveUserId({ name: 'Kids' });
+      assert.equal(lists(), 2);
+    });
+
+    it('close() forgets the list', async () => {
+      make();
+      await client.resolveUserId({ name: 'Kids' });
+      client.close();
+      await client.resolveUserId({ name: 'Kids' });
+      assert.equal(lists(), 2);
+    });
+  });
+});
