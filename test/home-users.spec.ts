@@ -158,6 +158,7 @@ describe('PlexTvClient: Home users and PINs', () => {
         }),
       });
       const json = await client.listHomeUsers();
+      const first: PlexUser = json.users[0];
       assert.deepEqual(json.home, {
         id: 1,
         name: 'My Home',
@@ -169,7 +170,7 @@ describe('PlexTvClient: Home users and PINs', () => {
       ]);
       const kids = xml.users[1];
       for (const key of ['id', 'title', 'restricted', 'protected', 'updatedAt'])
-        assert.equal(json.users[0][key], kids[key], key);
+        assert.equal(first[key], kids[key], key);
     });
 
     it('reads users directly under <home>, and skips users without an id', async () => {
