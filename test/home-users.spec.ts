@@ -2,24 +2,14 @@ import assert from 'node:assert/strict';
 import util from 'node:util';
 import sinon from 'sinon';
 import { findHomeUser, pickerUsers } from '../src/lib/home-users';
-import { HOME_USERS_TTL_MS, PlexTvClient } from '../src/lib/plex-tv-client';
+import { HOME_USERS_TTL_MS } from '../src/lib/plex-tv-client';
 import { PlexTvError } from '../src/lib/errors';
 import type { PlexUser } from '../src/lib/plex-user';
-import { DOUBLE_TOKEN, PlexTvDouble } from './double/plex-tv-double';
+import { DOUBLE_HOME, DOUBLE_TOKEN } from './double/plex-tv-double';
+import { rejection, useClientWithDouble } from './support/client';
 
-const CLIENT_ID = '0d2b5f4c-2c41-4f3a-9d7e-6a1f0c9e8b11';
 const KIDS = 12345678;
 const TEEN = 23456789;
-
-async function rejection(promise: Promise<unknown>): Promise<PlexTvError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof PlexTvError, `expected a PlexTvError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the call to fail');
-}
 
 describe('findHomeUser', () => {
   const users: PlexUser[] = [
@@ -89,60 +79,31 @@ describe('findHomeUser', () => {
 });
 
 describe('PlexTvClient: Home users and PINs', () => {
-  let double: PlexTvDouble;
-  let client: PlexTvClient;
   let now: number;
-  const make = (options: Partial<ConstructorParameters<typeof PlexTvClient>[0]> = {}) => {
-    client = new PlexTvClient({
-      token: DOUBLE_TOKEN,
-      clientIdentifier: CLIENT_ID,
-      baseUrl: double.url,
-      retries: 0,
-      now: () => now,
-      ...options,
-    });
-    return client;
-  };
-  const lists = () => double.requests.filter((r) => r.method === 'GET').length;
-
-  beforeEach(async () => {
-    now = 1_000_000;
-    double = new PlexTvDouble();
-    await double.start();
-  });
-
-  afterEach(async () => {
-    sinon.restore();
-    client?.close();
-    await double.stop();
-  });
+  const env = useClientWithDouble(() => ({ now: () => now }));
+  const make = env.make;
+  beforeEach(() => (now = 1_000_000));
+  const lists = () => env.double.requests.filter((r) => r.method === 'GET').length;
 
   describe('listHomeUsers', () => {
     it('reads the XML list: the Home typed, the users through parseUser', async () => {
       const result = await make().listHomeUsers();
       assert.equal(result.statusCode, 200);
-      assert.deepEqual(result.home, {
-        id: 1,
-        name: 'My Home',
-        guestUserID: 9,
-        guestUserUUID: '0fb7ab7d1b7b1f5e',
-        guestEnabled: false,
-        subscription: true,
-      });
+      assert.deepEqual(result.home, DOUBLE_HOME);
       assert.deepEqual(
         result.users.map((u) => u.id),
         [1, KIDS, TEEN],
       );
-      const { user: removed } = await client.removeManagedUserPin(TEEN);
-      const listed = (await client.listHomeUsers()).users[2];
+      const { user: removed } = await env.client.removeManagedUserPin(TEEN);
+      const listed = (await env.client.listHomeUsers()).users[2];
       assert.deepEqual(listed, removed, 'the same parser as the PIN answers');
-      assert.equal(double.requests[0].url, '/api/v2/home/users');
-      assert.equal(double.requests[0].headers['x-plex-token'], DOUBLE_TOKEN);
+      assert.equal(env.double.requests[0].url, '/api/v2/home/users');
+      assert.equal(env.double.requests[0].headers['x-plex-token'], DOUBLE_TOKEN);
     });
 
     it('reads the JSON list', async () => {
       const xml = await make().listHomeUsers();
-      double.inject({
+      env.double.inject({
         kind: 'status',
         status: 200,
         contentType: 'application/json',
@@ -157,7 +118,7 @@ describe('PlexTvClient: Home users and PINs', () => {
           ],
         }),
       });
-      const json = await client.listHomeUsers();
+      const json = await env.client.listHomeUsers();
       const first: PlexUser = json.users[0];
       assert.deepEqual(json.home, {
         id: 1,
@@ -174,7 +135,7 @@ describe('PlexTvClient: Home users and PINs', () => {
     });
 
     it('reads users directly under <home>, and skips users without an id', async () => {
-      double.inject({
+      env.double.inject({
         kind: 'status',
         status: 200,
         body: '<home name="H"><user id="5" title="A"/><user title="no id"/><other/></home>',
@@ -191,7 +152,7 @@ describe('PlexTvClient: Home users and PINs', () => {
     ];
     for (const [what, body] of unreadable) {
       it(`200 with ${what} -> BAD_RESPONSE`, async () => {
-        double.inject({ kind: 'status', status: 200, body });
+        env.double.inject({ kind: 'status', status: 200, body });
         const error = await rejection(make().listHomeUsers());
         assert.equal(error.code, 'BAD_RESPONSE');
         assert.equal(error.statusCode, 200);
@@ -204,21 +165,21 @@ describe('PlexTvClient: Home users and PINs', () => {
       const { user, statusCode } = await make().setManagedUserPin(TEEN, '0420');
       assert.equal(statusCode, 201);
       assert.equal(user.protected, true);
-      assert.equal(double.users.get(TEEN)?.pin, '0420');
-      assert.equal(double.requests[0].method, 'POST');
-      assert.equal(double.requests[0].url, `/api/v2/home/users/restricted/${TEEN}?pin=0420`);
+      assert.equal(env.double.users.get(TEEN)?.pin, '0420');
+      assert.equal(env.double.requests[0].method, 'POST');
+      assert.equal(env.double.requests[0].url, `/api/v2/home/users/restricted/${TEEN}?pin=0420`);
     });
 
     for (const pin of ['123', '12345', 'abcd', '', ' 1234']) {
       it(`refuses "${pin}" with INVALID_PIN and sends nothing`, async () => {
         const error = await rejection(make().setManagedUserPin(KIDS, pin));
         assert.equal(error.code, 'INVALID_PIN');
-        assert.equal(double.requests.length, 0);
+        assert.equal(env.double.requests.length, 0);
       });
     }
 
     it('a 1038 from plex.tv -> BAD_REQUEST with the user id', async () => {
-      double.inject({
+      env.double.inject({
         kind: 'status',
         status: 400,
         body: '<errors><error code="1038" message="PIN must be 4 digits" status="400"/></errors>',
@@ -228,16 +189,17 @@ describe('PlexTvClient: Home users and PINs', () => {
     });
 
     it('redacts the PINs it sent, like the token, and never shows them when inspected', async () => {
-      double.inject({
+      env.double.inject({
         kind: 'status',
         status: 403,
         body: '<errors><error code="1041" message="PIN 7391 refused"/></errors>',
       });
       const error = await rejection(make().setManagedUserPin(KIDS, '7391'));
       assert.equal(error.message, 'plex.tv answered 403: PIN [redacted] refused');
-      assert.equal(client.redact(`a 7391 and ${DOUBLE_TOKEN}`), 'a [redacted] and [redacted]');
-      assert.equal(client.redact('4444 was never sent'), '4444 was never sent');
-      const shown = util.inspect(client, { depth: 10, showHidden: true }) + JSON.stringify(client);
+      assert.equal(env.client.redact(`a 7391 and ${DOUBLE_TOKEN}`), 'a [redacted] and [redacted]');
+      assert.equal(env.client.redact('4444 was never sent'), '4444 was never sent');
+      const shown =
+        util.inspect(env.client, { depth: 10, showHidden: true }) + JSON.stringify(env.client);
       assert.ok(!shown.includes('7391') && !shown.includes(DOUBLE_TOKEN));
     });
   });
@@ -245,25 +207,25 @@ describe('PlexTvClient: Home users and PINs', () => {
   describe('resolveUserId and its 60 s cache', () => {
     it('returns ids as they are, without a request', async () => {
       assert.equal(await make().resolveUserId({ id: 42 }), 42);
-      assert.equal(double.requests.length, 0);
+      assert.equal(env.double.requests.length, 0);
     });
 
     it('resolves names from one list for 60 s, then fetches it again', async () => {
       make();
-      assert.equal(await client.resolveUserId({ name: 'kids' }), KIDS);
+      assert.equal(await env.client.resolveUserId({ name: 'kids' }), KIDS);
       now += HOME_USERS_TTL_MS - 1;
-      assert.equal(await client.resolveUserId({ name: 'Teen' }), TEEN);
+      assert.equal(await env.client.resolveUserId({ name: 'Teen' }), TEEN);
       assert.equal(lists(), 1);
       now += 1;
-      assert.equal(await client.resolveUserId({ name: 'Teen' }), TEEN);
+      assert.equal(await env.client.resolveUserId({ name: 'Teen' }), TEEN);
       assert.equal(lists(), 2);
     });
 
     it('shares one request between concurrent look-ups', async () => {
       make();
-      double.latencyMs = 20;
+      env.double.latencyMs = 20;
       const ids = await Promise.all(
-        ['Kids', 'Teen', 'kids', 'parent'].map((name) => client.resolveUserId({ name })),
+        ['Kids', 'Teen', 'kids', 'parent'].map((name) => env.client.resolveUserId({ name })),
       );
       assert.deepEqual(ids, [KIDS, TEEN, KIDS, 1]);
       assert.equal(lists(), 1);
@@ -271,50 +233,56 @@ describe('PlexTvClient: Home users and PINs', () => {
 
     it('sees a renamed user only after the cache expires', async () => {
       make();
-      await client.resolveUserId({ name: 'Kids' });
-      const kids = double.users.get(KIDS);
+      await env.client.resolveUserId({ name: 'Kids' });
+      const kids = env.double.users.get(KIDS);
       assert.ok(kids);
       kids.title = 'Little';
-      assert.equal((await rejection(client.resolveUserId({ name: 'Little' }))).code, 'NOT_FOUND');
+      assert.equal(
+        (await rejection(env.client.resolveUserId({ name: 'Little' }))).code,
+        'NOT_FOUND',
+      );
       now += HOME_USERS_TTL_MS;
-      assert.equal(await client.resolveUserId({ name: 'Little' }), KIDS);
+      assert.equal(await env.client.resolveUserId({ name: 'Little' }), KIDS);
     });
 
     it('uses a fresh listHomeUsers answer for later look-ups', async () => {
       make();
-      await client.listHomeUsers();
-      await client.resolveUserId({ name: 'Kids' });
+      await env.client.listHomeUsers();
+      await env.client.resolveUserId({ name: 'Kids' });
       assert.equal(lists(), 1);
     });
 
     it('fetches again when the clock goes backwards', async () => {
       make();
-      await client.resolveUserId({ name: 'Kids' });
+      await env.client.resolveUserId({ name: 'Kids' });
       now -= 1;
-      await client.resolveUserId({ name: 'Kids' });
+      await env.client.resolveUserId({ name: 'Kids' });
       assert.equal(lists(), 2);
     });
 
     it('does not cache a failure', async () => {
-      double.inject({ kind: 'status', status: 503, body: '' });
+      env.double.inject({ kind: 'status', status: 503, body: '' });
       make();
-      assert.equal((await rejection(client.resolveUserId({ name: 'Kids' }))).code, 'SERVER_ERROR');
-      assert.equal(await client.resolveUserId({ name: 'Kids' }), KIDS);
+      assert.equal(
+        (await rejection(env.client.resolveUserId({ name: 'Kids' }))).code,
+        'SERVER_ERROR',
+      );
+      assert.equal(await env.client.resolveUserId({ name: 'Kids' }), KIDS);
       assert.equal(lists(), 2);
     });
 
     it('an aborted caller stops waiting; the others still get the shared list', async () => {
       make();
-      double.inject({ kind: 'delay', ms: 100 });
+      env.double.inject({ kind: 'delay', ms: 100 });
       const controller = new AbortController();
-      const first = client.resolveUserId({ name: 'Kids' }, { signal: controller.signal });
-      const second = client.resolveUserId({ name: 'Teen' });
+      const first = env.client.resolveUserId({ name: 'Kids' }, { signal: controller.signal });
+      const second = env.client.resolveUserId({ name: 'Teen' });
       controller.abort();
       assert.equal((await rejection(first)).code, 'ABORTED');
       assert.equal(await second, TEEN);
       const already = new AbortController();
       already.abort();
-      const late = client.resolveUserId({ name: 'Kids' }, { signal: already.signal });
+      const late = env.client.resolveUserId({ name: 'Kids' }, { signal: already.signal });
       assert.equal((await rejection(late)).code, 'ABORTED');
       assert.equal(lists(), 1);
     });
@@ -322,20 +290,20 @@ describe('PlexTvClient: Home users and PINs', () => {
     it('defaults to Date.now, so sinon fake timers drive it', async () => {
       const clock = sinon.useFakeTimers({ now: 5_000_000, toFake: ['Date'] });
       make({ now: undefined });
-      await client.resolveUserId({ name: 'Kids' });
+      await env.client.resolveUserId({ name: 'Kids' });
       clock.tick(HOME_USERS_TTL_MS - 1);
-      await client.resolveUserId({ name: 'Kids' });
+      await env.client.resolveUserId({ name: 'Kids' });
       assert.equal(lists(), 1);
       clock.tick(1);
-      await client.resolveUserId({ name: 'Kids' });
+      await env.client.resolveUserId({ name: 'Kids' });
       assert.equal(lists(), 2);
     });
 
     it('close() forgets the list', async () => {
       make();
-      await client.resolveUserId({ name: 'Kids' });
-      client.close();
-      await client.resolveUserId({ name: 'Kids' });
+      await env.client.resolveUserId({ name: 'Kids' });
+      env.client.close();
+      await env.client.resolveUserId({ name: 'Kids' });
       assert.equal(lists(), 2);
     });
   });

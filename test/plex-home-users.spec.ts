@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { NodeMessage } from 'node-red';
-import { loadFlow, type LoadedFlow, useNodeRedWithDouble } from './support/flow';
-import { BODIES, DOUBLE_TOKEN, type PlexTvDouble } from './double/plex-tv-double';
+import { loadFlow, send as sendMsg, type LoadedFlow, useNodeRedWithDouble } from './support/flow';
+import { BODIES, DOUBLE_HOME, DOUBLE_TOKEN, type PlexTvDouble } from './double/plex-tv-double';
 import type { PlexErrorObject } from '../src/lib/errors';
 
 type Out = NodeMessage & { error?: PlexErrorObject; plex?: unknown; home?: unknown };
@@ -11,6 +11,7 @@ describe('plex-home-users node', () => {
   let double: PlexTvDouble;
   beforeEach(() => (double = currentDouble()));
 
+  const send = (flow: LoadedFlow, msg: Record<string, unknown> = {}) => sendMsg(flow, msg);
   const listUsers = (
     filter = '',
     filterType = 'str',
@@ -23,11 +24,6 @@ describe('plex-home-users node', () => {
       node: { filter, filterType, ...options.node },
     });
 
-  async function send(flow: LoadedFlow, msg: Record<string, unknown> = {}): Promise<void> {
-    flow.node.receive(msg as NodeMessage);
-    await flow.completed(1);
-  }
-
   it('lists every user, typed, with the Home on msg.home', async () => {
     const flow = await listUsers();
     await send(flow, { topic: 'who' });
@@ -35,14 +31,7 @@ describe('plex-home-users node', () => {
     const msg = flow.user[0] as Out;
     assert.equal(msg.topic, 'who');
     assert.deepEqual(msg.plex, { statusCode: 200 });
-    assert.deepEqual(msg.home, {
-      id: 1,
-      name: 'My Home',
-      guestUserID: 9,
-      guestUserUUID: '0fb7ab7d1b7b1f5e',
-      guestEnabled: false,
-      subscription: true,
-    });
+    assert.deepEqual(msg.home, DOUBLE_HOME);
     const users = msg.payload as Array<Record<string, unknown>>;
     assert.deepEqual(
       users.map((u) => [u.id, u.title, u.admin, u.restricted, u.protected]),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
 import type { NodeMessage } from 'node-red';
-import { helper, loadFlow, waitFor, type LoadedFlow, useNodeRedWithDouble } from './support/flow';
+import { failWith, helper, loadFlow, send, waitFor, useNodeRedWithDouble } from './support/flow';
 import { BODIES, DOUBLE_TOKEN, type PlexTvDouble, type Fault } from './double/plex-tv-double';
 import type { PlexErrorObject } from '../src/lib/errors';
 
@@ -12,18 +12,6 @@ describe('plex-remove-pin node', () => {
   const currentDouble = useNodeRedWithDouble();
   let double: PlexTvDouble;
   beforeEach(() => (double = currentDouble()));
-
-  async function send(flow: LoadedFlow, msg: Record<string, unknown>, count = 1): Promise<void> {
-    flow.node.receive(msg as NodeMessage);
-    await flow.completed(count);
-  }
-
-  async function failWith(flow: LoadedFlow, msg: Record<string, unknown>): Promise<Out> {
-    await send(flow, msg);
-    assert.equal(flow.user.length, 0, 'nothing on output 1');
-    assert.equal(flow.error.length, 1, 'one message on output 2');
-    return flow.error[0] as Out;
-  }
 
   it('removes the PIN and sends the typed user on output 1, keeping the rest of the msg', async () => {
     const flow = await loadFlow({ double });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { NodeMessage } from 'node-red';
-import { helper, loadFlow, type LoadedFlow, useNodeRedWithDouble } from './support/flow';
+import { failWith, helper, loadFlow, send, useNodeRedWithDouble } from './support/flow';
 import { BODIES, DOUBLE_TOKEN, PlexTvDouble, type Fault } from './double/plex-tv-double';
 import type { PlexErrorObject } from '../src/lib/errors';
 
@@ -23,18 +23,6 @@ describe('plex-set-pin node', () => {
     });
   const fromMsg = (pinProperty = 'pin', options: Parameters<typeof loadFlow>[0] = {}) =>
     setPin({ ...options, node: { pinSource: 'msg', pinProperty, ...options.node } });
-
-  async function send(flow: LoadedFlow, msg: Record<string, unknown>, count = 1): Promise<void> {
-    flow.node.receive(msg as NodeMessage);
-    await flow.completed(count);
-  }
-
-  async function failWith(flow: LoadedFlow, msg: Record<string, unknown>): Promise<Out> {
-    await send(flow, msg);
-    assert.equal(flow.user.length, 0, 'nothing on output 1');
-    assert.equal(flow.error.length, 1, 'one message on output 2');
-    return flow.error[0] as Out;
-  }
 
   it("sets the node's PIN and sends the typed user on output 1, keeping the rest of the msg", async () => {
     const flow = await fromNode('2468');

@@ -10,8 +10,8 @@ import {
 } from '../src/lib/plex-tv-client';
 import { PlexTvError } from '../src/lib/errors';
 import { BODIES, DOUBLE_TOKEN, PlexTvDouble } from './double/plex-tv-double';
+import { CLIENT_ID, rejection, useClientWithDouble } from './support/client';
 
-const CLIENT_ID = '0d2b5f4c-2c41-4f3a-9d7e-6a1f0c9e8b11';
 const KIDS = 12345678;
 
 /** Polls with setImmediate, which the fake clocks below leave real. */
@@ -23,46 +23,15 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   throw new Error(`never saw ${what}`);
 }
 
-async function rejection(promise: Promise<unknown>): Promise<PlexTvError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof PlexTvError, `expected a PlexTvError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the call to fail');
-}
-
 describe('PlexTvClient', () => {
-  let double: PlexTvDouble;
-  let client: PlexTvClient;
-  const make = (options: Partial<ConstructorParameters<typeof PlexTvClient>[0]> = {}) => {
-    client = new PlexTvClient({
-      token: DOUBLE_TOKEN,
-      clientIdentifier: CLIENT_ID,
-      baseUrl: double.url,
-      retries: 0,
-      ...options,
-    });
-    return client;
-  };
-
-  beforeEach(async () => {
-    double = new PlexTvDouble();
-    await double.start();
-  });
-
-  afterEach(async () => {
-    sinon.restore();
-    client?.close();
-    await double.stop();
-  });
+  const env = useClientWithDouble();
+  const make = env.make;
 
   describe('removeManagedUserPin request', () => {
     it('POSTs to the restricted user path with removePin=1 and the documented headers', async () => {
       const result = await make({ product: 'My Flows' }).removeManagedUserPin(KIDS);
-      assert.equal(double.requests.length, 1);
-      const [request] = double.requests;
+      assert.equal(env.double.requests.length, 1);
+      const [request] = env.double.requests;
       assert.equal(request.method, 'POST');
       assert.equal(request.url, `/api/v2/home/users/restricted/${KIDS}?removePin=1`);
       assert.equal(request.headers['x-plex-token'], DOUBLE_TOKEN);
@@ -96,15 +65,15 @@ describe('PlexTvClient', () => {
 
     it('removes the PIN on the double, and succeeds again when there is none', async () => {
       make();
-      assert.equal(double.users.get(KIDS)?.pin, '1234');
-      await client.removeManagedUserPin(KIDS);
-      assert.equal(double.users.get(KIDS)?.pin, undefined);
-      const again = await client.removeManagedUserPin(KIDS);
+      assert.equal(env.double.users.get(KIDS)?.pin, '1234');
+      await env.client.removeManagedUserPin(KIDS);
+      assert.equal(env.double.users.get(KIDS)?.pin, undefined);
+      const again = await env.client.removeManagedUserPin(KIDS);
       assert.equal(again.statusCode, 201);
     });
 
     it('reads a JSON user when the server answers JSON', async () => {
-      double.inject({
+      env.double.inject({
         kind: 'status',
         status: 201,
         contentType: 'application/json',
@@ -116,7 +85,7 @@ describe('PlexTvClient', () => {
 
     it("omits the client identifier header when none is configured, and reports plex.tv's 400/1000", async () => {
       const error = await rejection(make({ clientIdentifier: '' }).removeManagedUserPin(KIDS));
-      assert.equal(double.requests[0].headers['x-plex-client-identifier'], undefined);
+      assert.equal(env.double.requests[0].headers['x-plex-client-identifier'], undefined);
       assert.deepEqual(error.toJSON(), {
         code: 'BAD_REQUEST',
         statusCode: 400,
@@ -134,7 +103,7 @@ describe('PlexTvClient', () => {
       });
       await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
       const port = (elsewhere.address() as { port: number }).port;
-      double.inject({
+      env.double.inject({
         kind: 'status',
         status: 302,
         headers: { Location: `http://127.0.0.1:${port}/steal` },
@@ -197,7 +166,7 @@ describe('PlexTvClient', () => {
     ];
     for (const [shape, status, body, code, plexCode, serverMessage] of cases) {
       it(`${shape} (${status}) -> ${code}`, async () => {
-        double.inject({ kind: 'status', status, body });
+        env.double.inject({ kind: 'status', status, body });
         const error = await rejection(make().removeManagedUserPin(KIDS));
         assert.equal(error.code, code);
         assert.equal(error.statusCode, status);
@@ -234,7 +203,7 @@ describe('PlexTvClient', () => {
       ['HTML', BODIES.html],
     ]) {
       it(`201 with ${what} -> BAD_RESPONSE`, async () => {
-        double.inject({ kind: 'status', status: 201, body });
+        env.double.inject({ kind: 'status', status: 201, body });
         const error = await rejection(make().removeManagedUserPin(KIDS));
         assert.equal(error.code, 'BAD_RESPONSE');
         assert.equal(error.statusCode, 201);
@@ -242,7 +211,7 @@ describe('PlexTvClient', () => {
     }
 
     it('a body over the size cap -> BAD_RESPONSE without reading it all', async () => {
-      double.inject({ kind: 'huge', bytes: 4 * 1024 * 1024 });
+      env.double.inject({ kind: 'huge', bytes: 4 * 1024 * 1024 });
       const error = await rejection(
         make({ maxResponseBytes: 64 * 1024 }).removeManagedUserPin(KIDS),
       );
@@ -250,49 +219,49 @@ describe('PlexTvClient', () => {
     });
 
     it('connection refused -> NETWORK', async () => {
-      const url = double.url;
-      await double.stop();
-      client = new PlexTvClient({
+      const url = env.double.url;
+      await env.double.stop();
+      env.client = new PlexTvClient({
         token: DOUBLE_TOKEN,
         clientIdentifier: CLIENT_ID,
         baseUrl: url,
         retries: 0,
       });
-      const error = await rejection(client.removeManagedUserPin(KIDS));
+      const error = await rejection(env.client.removeManagedUserPin(KIDS));
       assert.equal(error.code, 'NETWORK');
       assert.match(error.message, /ECONNREFUSED/);
-      double = new PlexTvDouble();
-      await double.start();
+      env.double = new PlexTvDouble();
+      await env.double.start();
     });
 
     it('a reset in the middle of the body -> NETWORK', async () => {
-      double.inject({ kind: 'reset-mid-body' });
+      env.double.inject({ kind: 'reset-mid-body' });
       const error = await rejection(make().removeManagedUserPin(KIDS));
       assert.equal(error.code, 'NETWORK');
     });
 
     it('no full answer within the timeout -> TIMEOUT, also when the body trickles', async () => {
-      double.inject({ kind: 'hang' });
+      env.double.inject({ kind: 'hang' });
       const hang = await rejection(make({ timeout: 150 }).removeManagedUserPin(KIDS));
       assert.equal(hang.code, 'TIMEOUT');
-      double.inject({ kind: 'trickle', intervalMs: 20, chunks: 100 });
-      const trickle = await rejection(client.removeManagedUserPin(KIDS));
+      env.double.inject({ kind: 'trickle', intervalMs: 20, chunks: 100 });
+      const trickle = await rejection(env.client.removeManagedUserPin(KIDS));
       assert.equal(trickle.code, 'TIMEOUT');
       assert.equal(trickle.message, 'plex.tv did not answer within 150 ms');
     });
 
     it('an aborted call rejects with ABORTED', async () => {
-      double.inject({ kind: 'hang' });
+      env.double.inject({ kind: 'hang' });
       const controller = new AbortController();
       const call = make().removeManagedUserPin(KIDS, { signal: controller.signal });
-      await until(() => double.requests.length === 1, 'the request');
+      await until(() => env.double.requests.length === 1, 'the request');
       controller.abort();
       const error = await rejection(call);
       assert.equal(error.code, 'ABORTED');
     });
 
     it('a server message holding the token is redacted', async () => {
-      double.inject({
+      env.double.inject({
         kind: 'status',
         status: 401,
         body: `<errors><error code="1001" message="bad token ${DOUBLE_TOKEN}"/></errors>`,
@@ -302,10 +271,10 @@ describe('PlexTvClient', () => {
     });
 
     it('keeps the token out of inspection and serialisation of the client and its errors', async () => {
-      double.inject({ kind: 'status', status: 500, body: BODIES.html });
+      env.double.inject({ kind: 'status', status: 500, body: BODIES.html });
       const error = await rejection(make().removeManagedUserPin(KIDS));
       for (const text of [
-        util.inspect(client, { showHidden: true, depth: 10 }),
+        util.inspect(env.client, { showHidden: true, depth: 10 }),
         JSON.stringify(error),
         util.inspect(error, { showHidden: true }),
         error.stack ?? '',
@@ -318,75 +287,75 @@ describe('PlexTvClient', () => {
   describe('retries', () => {
     it('waits 1 s then 2 s between attempts after 5xx, then succeeds', async () => {
       const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-      double.inject({ kind: 'status', status: 503, body: BODIES.html }, 2);
+      env.double.inject({ kind: 'status', status: 503, body: BODIES.html }, 2);
       const call = make({ retries: 2 }).removeManagedUserPin(KIDS);
-      await until(() => double.requests.length === 1, 'attempt 1');
+      await until(() => env.double.requests.length === 1, 'attempt 1');
       await clock.tickAsync(999);
-      assert.equal(double.requests.length, 1);
+      assert.equal(env.double.requests.length, 1);
       await clock.tickAsync(1);
-      await until(() => double.requests.length === 2, 'attempt 2');
+      await until(() => env.double.requests.length === 2, 'attempt 2');
       await clock.tickAsync(1999);
-      assert.equal(double.requests.length, 2);
+      assert.equal(env.double.requests.length, 2);
       await clock.tickAsync(1);
-      await until(() => double.requests.length === 3, 'attempt 3');
+      await until(() => env.double.requests.length === 3, 'attempt 3');
       const result = await call;
       assert.equal(result.statusCode, 201);
     });
 
     it('gives up after `retries` extra attempts with the last error', async () => {
       const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-      double.inject({ kind: 'status', status: 429, body: BODIES.rateLimitedJson }, Infinity);
+      env.double.inject({ kind: 'status', status: 429, body: BODIES.rateLimitedJson }, Infinity);
       const call = rejection(make({ retries: 1 }).removeManagedUserPin(KIDS));
-      await until(() => double.requests.length === 1, 'attempt 1');
+      await until(() => env.double.requests.length === 1, 'attempt 1');
       await clock.tickAsync(1000);
       const error = await call;
-      assert.equal(double.requests.length, 2);
+      assert.equal(env.double.requests.length, 2);
       assert.equal(error.code, 'RATE_LIMITED');
     });
 
     it('honours Retry-After', async () => {
       const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-      double.inject({
+      env.double.inject({
         kind: 'status',
         status: 429,
         body: BODIES.rateLimitedJson,
         headers: { 'Retry-After': '5' },
       });
       const call = make({ retries: 1 }).removeManagedUserPin(KIDS);
-      await until(() => double.requests.length === 1, 'attempt 1');
+      await until(() => env.double.requests.length === 1, 'attempt 1');
       await clock.tickAsync(4999);
-      assert.equal(double.requests.length, 1);
+      assert.equal(env.double.requests.length, 1);
       await clock.tickAsync(1);
-      await until(() => double.requests.length === 2, 'attempt 2');
+      await until(() => env.double.requests.length === 2, 'attempt 2');
       assert.equal((await call).statusCode, 201);
     });
 
     it('retries a network failure', async () => {
-      double.inject({ kind: 'reset' });
-      double.inject({ kind: 'status', status: 429, headers: { 'Retry-After': '0' } });
+      env.double.inject({ kind: 'reset' });
+      env.double.inject({ kind: 'status', status: 429, headers: { 'Retry-After': '0' } });
       const result = await make({ retries: 2 }).removeManagedUserPin(KIDS);
       assert.equal(result.statusCode, 201);
-      assert.equal(double.requests.length, 3);
+      assert.equal(env.double.requests.length, 3);
     });
 
     for (const status of [400, 401, 403, 404, 418]) {
       it(`does not retry ${status}`, async () => {
-        double.inject({ kind: 'status', status }, Infinity);
+        env.double.inject({ kind: 'status', status }, Infinity);
         await rejection(make({ retries: 3 }).removeManagedUserPin(KIDS));
-        assert.equal(double.requests.length, 1);
+        assert.equal(env.double.requests.length, 1);
       });
     }
 
     it('an abort during the back-off ends the call at once', async () => {
-      double.inject({ kind: 'status', status: 503 }, Infinity);
+      env.double.inject({ kind: 'status', status: 503 }, Infinity);
       const controller = new AbortController();
       const call = rejection(
         make({ retries: 5 }).removeManagedUserPin(KIDS, { signal: controller.signal }),
       );
-      await until(() => double.requests.length === 1, 'attempt 1');
+      await until(() => env.double.requests.length === 1, 'attempt 1');
       controller.abort();
       assert.equal((await call).code, 'ABORTED');
-      assert.equal(double.requests.length, 1);
+      assert.equal(env.double.requests.length, 1);
     });
 
     it('computes capped exponential delays and reads Retry-After', () => {
@@ -405,18 +374,21 @@ describe('PlexTvClient', () => {
 
   describe('concurrency and connections', () => {
     it('keeps at most maxConcurrent requests in flight, in order, over reused connections', async () => {
-      double.latencyMs = 20;
+      env.double.latencyMs = 20;
       make({ maxConcurrent: 3 });
-      const ids = [...double.users.values()].filter((u) => u.restricted).map((u) => u.id);
+      const ids = [...env.double.users.values()].filter((u) => u.restricted).map((u) => u.id);
       const calls = Array.from({ length: 30 }, (_, i) =>
-        client.removeManagedUserPin(ids[i % ids.length]),
+        env.client.removeManagedUserPin(ids[i % ids.length]),
       );
-      await until(() => double.inFlight > 0, 'a request in flight');
-      assert.ok(client.inFlight <= 3);
+      await until(() => env.double.inFlight > 0, 'a request in flight');
+      assert.ok(env.client.inFlight <= 3);
       const results = await Promise.all(calls);
       assert.equal(results.length, 30);
-      assert.equal(double.peakInFlight, 3);
-      assert.ok(double.connections <= 3, `${double.connections} connections for 30 requests`);
+      assert.equal(env.double.peakInFlight, 3);
+      assert.ok(
+        env.double.connections <= 3,
+        `${env.double.connections} connections for 30 requests`,
+      );
     });
   });
 
@@ -444,9 +416,9 @@ describe('PlexTvClient', () => {
     });
 
     it('keeps a path prefix of the base URL', async () => {
-      make({ baseUrl: `${double.url}/prefix` });
-      await rejection(client.removeManagedUserPin(KIDS));
-      assert.equal(double.requests[0].path, `/prefix/api/v2/home/users/restricted/${KIDS}`);
+      make({ baseUrl: `${env.double.url}/prefix` });
+      await rejection(env.client.removeManagedUserPin(KIDS));
+      assert.equal(env.double.requests[0].path, `/prefix/api/v2/home/users/restricted/${KIDS}`);
     });
   });
 });

@@ -2,6 +2,20 @@ import assert from 'node:assert/strict';
 import { parsePin, parseUserId, parseUserRef } from '../src/lib/user-id';
 import { PlexTvError } from '../src/lib/errors';
 
+function itRejectsAll(
+  parse: (value: unknown) => unknown,
+  rejected: Array<[string, unknown]>,
+): void {
+  for (const [what, input] of rejected) {
+    it(`rejects ${what} with INVALID_USER_ID`, () => {
+      assert.throws(
+        () => parse(input),
+        (error: unknown) => error instanceof PlexTvError && error.code === 'INVALID_USER_ID',
+      );
+    });
+  }
+}
+
 describe('parseUserId', () => {
   const accepted: Array<[string, unknown, number]> = [
     ['a positive integer', 12345678, 12345678],
@@ -47,14 +61,7 @@ describe('parseUserId', () => {
     ['unicode digits', '١٢٣'],
     ['a function', () => 1],
   ];
-  for (const [what, input] of rejected) {
-    it(`rejects ${what} with INVALID_USER_ID`, () => {
-      assert.throws(
-        () => parseUserId(input),
-        (error: unknown) => error instanceof PlexTvError && error.code === 'INVALID_USER_ID',
-      );
-    });
-  }
+  itRejectsAll(parseUserId, rejected);
 
   it('rejects an object whose id getter throws, without letting the throw out', () => {
     const value = Object.defineProperty({}, 'id', {
@@ -143,14 +150,7 @@ describe('parseUserRef', () => {
     ['a name with a control character', 'Ki\u0000ds'],
     ['a name of 257 characters', 'k'.repeat(257)],
   ];
-  for (const [what, input] of rejected) {
-    it(`rejects ${what} with INVALID_USER_ID`, () => {
-      assert.throws(
-        () => parseUserRef(input),
-        (error: unknown) => error instanceof PlexTvError && error.code === 'INVALID_USER_ID',
-      );
-    });
-  }
+  itRejectsAll(parseUserRef, rejected);
 
   it('rejects an object whose title getter throws, without letting the throw out', () => {
     const value = Object.defineProperty({}, 'title', {

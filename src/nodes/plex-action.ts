@@ -52,15 +52,32 @@ export function evaluateProperty(
   });
 }
 
+export interface UserProperty {
+  value: string;
+  type: string;
+  /** The error text when the property cannot be evaluated. */
+  unreadable: string;
+}
+
+/** The user typed input of a PIN node (`userId`/`userIdType`, `msg.payload` by default). */
+export function userProperty(
+  RED: NodeAPI,
+  config: { userId?: string; userIdType?: string },
+  unreadableKey: string,
+): UserProperty {
+  const value = config.userId ?? 'payload';
+  const type = config.userIdType || 'msg';
+  return { value, type, unreadable: RED._(unreadableKey, { property: `${type}.${value}` }) };
+}
+
 /**
  * Reads the node's user property (a typed input) and resolves it to a user id: ids as they
- * are, names through the account's cached Home users list. `unreadable` is the error text
- * when the property cannot be evaluated.
+ * are, names through the account's cached Home users list.
  */
 export async function readUserId(
   RED: NodeAPI,
   node: Node,
-  property: { value: string; type: string; unreadable: string },
+  property: UserProperty,
   msg: NodeMessage,
   { client, signal }: { client: PlexTvClient; signal: AbortSignal },
 ): Promise<number> {

@@ -1,25 +1,18 @@
 import type { NodeAPI, Node } from 'node-red';
-import { handlePlexAction, readUserId } from './plex-action';
+import { handlePlexAction, readUserId, userProperty } from './plex-action';
 import type { PlexRemovePinDef } from './types';
 
 export = function register(RED: NodeAPI): void {
   function PlexRemovePin(this: Node, config: PlexRemovePinDef): void {
     RED.nodes.createNode(this, config);
-    const userProperty = {
-      value: config.userId ?? 'payload',
-      type: config.userIdType || 'msg',
-      unreadable: '',
-    };
-    userProperty.unreadable = RED._('plex-remove-pin.errors.unreadable', {
-      property: `${userProperty.type}.${userProperty.value}`,
-    });
+    const who = userProperty(RED, config, 'plex-remove-pin.errors.unreadable');
     const texts = {
       busy: RED._('plex-remove-pin.status.removing'),
       done: RED._('plex-remove-pin.status.removed'),
     };
 
     handlePlexAction(RED, this, config, texts, async (msg, context) => {
-      const userId = await readUserId(RED, this, userProperty, msg, context);
+      const userId = await readUserId(RED, this, who, msg, context);
       const { user, statusCode } = await context.client.removeManagedUserPin(userId, context);
       return { payload: user, plex: { userId, statusCode }, statusText: user.title ?? '' };
     });

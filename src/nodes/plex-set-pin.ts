@@ -5,6 +5,7 @@ import {
   deleteMessageProperty,
   handlePlexAction,
   readUserId,
+  userProperty,
   type PlexActionMessage,
 } from './plex-action';
 import type { PlexSetPinCredentials, PlexSetPinDef } from './types';
@@ -12,14 +13,7 @@ import type { PlexSetPinCredentials, PlexSetPinDef } from './types';
 export = function register(RED: NodeAPI): void {
   function PlexSetPin(this: Node<PlexSetPinCredentials>, config: PlexSetPinDef): void {
     RED.nodes.createNode(this, config);
-    const userProperty = {
-      value: config.userId ?? 'payload',
-      type: config.userIdType || 'msg',
-      unreadable: '',
-    };
-    userProperty.unreadable = RED._('plex-set-pin.errors.unreadable', {
-      property: `${userProperty.type}.${userProperty.value}`,
-    });
+    const who = userProperty(RED, config, 'plex-set-pin.errors.unreadable');
     const fromMsg = config.pinSource === 'msg';
     const pinProperty = (config.pinProperty ?? '').trim() || 'pin';
     const nodePin = this.credentials?.pin;
@@ -53,7 +47,7 @@ export = function register(RED: NodeAPI): void {
       config,
       texts,
       async (msg, context) => {
-        const userId = await readUserId(RED, this, userProperty, msg, context);
+        const userId = await readUserId(RED, this, who, msg, context);
         const { client, prepared: pin } = context;
         const { user, statusCode } = await client.setManagedUserPin(userId, pin, context);
         return { payload: user, plex: { userId, statusCode }, statusText: user.title ?? '' };

@@ -72,6 +72,16 @@ export const BODIES = {
   html: '<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>',
 } as const;
 
+/** The Home around the users, as the list endpoint describes it. */
+export const DOUBLE_HOME = {
+  id: 1,
+  name: 'My Home',
+  guestUserID: 9,
+  guestUserUUID: '0fb7ab7d1b7b1f5e',
+  guestEnabled: false,
+  subscription: true,
+} as const;
+
 export function seedUsers(): DoubleUser[] {
   return [
     user({
@@ -305,15 +315,8 @@ export class PlexTvDouble {
     if (req.method === 'GET' && url.pathname === '/api/v2/home/users') {
       this.log?.(`GET ${url.pathname} -> 200 (${this.users.size} users)`);
       const users = [...this.users.values()];
-      const xml = `<home id="1" name="My Home" guestUserID="9" guestUserUUID="0fb7ab7d1b7b1f5e" guestEnabled="0" subscription="1"><users>${users.map(userXml).join('')}</users></home>`;
-      return reply(200, xml, {
-        id: 1,
-        name: 'My Home',
-        guestUserID: 9,
-        guestEnabled: false,
-        subscription: true,
-        users: users.map(userJson),
-      });
+      const xml = `<home ${xmlAttributes(DOUBLE_HOME)}><users>${users.map(userXml).join('')}</users></home>`;
+      return reply(200, xml, { ...DOUBLE_HOME, users: users.map(userJson) });
     }
     return fail(1002, 'The requested resource or endpoint could not be found', 404);
   }
@@ -357,13 +360,16 @@ function userFields(u: DoubleUser): Record<string, string | number | boolean> {
 }
 
 function userXml(u: DoubleUser): string {
-  const attributes = Object.entries(userFields(u))
+  return `<user ${xmlAttributes(userFields(u))}/>`;
+}
+
+function xmlAttributes(fields: Record<string, string | number | boolean>): string {
+  return Object.entries(fields)
     .map(
       ([key, value]) =>
         `${key}="${escapeXml(typeof value === 'boolean' ? (value ? '1' : '0') : String(value))}"`,
     )
     .join(' ');
-  return `<user ${attributes}/>`;
 }
 
 function userJson(u: DoubleUser): Record<string, string | number | boolean> {

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import helper from 'node-red-node-test-helper';
 import sinon from 'sinon';
 import util from 'node:util';
@@ -7,6 +8,7 @@ import homeUsersNode from '../../src/nodes/plex-home-users';
 import removePinNode from '../../src/nodes/plex-remove-pin';
 import setPinNode from '../../src/nodes/plex-set-pin';
 import { DOUBLE_TOKEN, PlexTvDouble } from '../double/plex-tv-double';
+import type { PlexErrorObject } from '../../src/lib/errors';
 
 helper.init(require.resolve('node-red'));
 
@@ -130,6 +132,27 @@ export async function loadFlow(options: FlowOptions = {}): Promise<LoadedFlow> {
     status(s);
   };
   return loaded;
+}
+
+/** Sends `msg` to the node under test and waits until `count` messages have completed in all. */
+export async function send(
+  flow: LoadedFlow,
+  msg: Record<string, unknown>,
+  count = 1,
+): Promise<void> {
+  flow.node.receive(msg as NodeMessage);
+  await flow.completed(count);
+}
+
+/** Sends `msg` and returns the one message it produced, which must be on output 2. */
+export async function failWith(
+  flow: LoadedFlow,
+  msg: Record<string, unknown>,
+): Promise<NodeMessage & { error?: PlexErrorObject; [key: string]: unknown }> {
+  await send(flow, msg);
+  assert.equal(flow.user.length, 0, 'nothing on output 1');
+  assert.equal(flow.error.length, 1, 'one message on output 2');
+  return flow.error[0];
 }
 
 /** Polls (on real timers) until `condition` holds; fails after `ms`. */
