@@ -48,6 +48,29 @@
 
   window.PlexHomeUserPicker = {
     /**
+     * Sets up a PIN node's user row in its edit dialog (`this` of oneditprepare): the
+     * userId/userIdType typed input and the picker button beside it, with the node's own texts.
+     */
+    userField: function (node) {
+      var input = $('#node-input-userId');
+      input.typedInput({
+        default: 'msg',
+        typeField: $('#node-input-userIdType'),
+        types: ['msg', 'flow', 'global', 'str', 'num', 'env', 'jsonata'],
+      });
+      this.attach({
+        button: $('#node-input-userId-pick'),
+        input: input,
+        account: $('#node-input-account'),
+        texts: {
+          noAccount: node._(node.type + '.picker.no-account'),
+          empty: node._(node.type + '.picker.empty'),
+          failed: node._(node.type + '.picker.failed'),
+        },
+      });
+    },
+
+    /**
      * options: button (jQuery), input (the user typedInput), account (the account <select>),
      * texts: { noAccount, empty, failed }.
      */
