@@ -35,6 +35,7 @@
       return;
     }
     var menu = RED.popover.menu({
+      class: 'plex-home-user-picker',
       options: users.map(function (user) {
         return { label: label(user), value: user.id };
       }),
