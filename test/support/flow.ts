@@ -10,7 +10,8 @@ import setPinNode from '../../src/nodes/plex-set-pin';
 import { DOUBLE_TOKEN, PlexTvDouble } from '../double/plex-tv-double';
 import type { PlexErrorObject } from '../../src/lib/errors';
 
-helper.init(require.resolve('node-red'));
+// The compatibility matrix (scripts/compat.ts) points the suite at another Node-RED install.
+helper.init(process.env.NODE_RED_UNDER_TEST ?? require.resolve('node-red'));
 
 export { helper };
 
