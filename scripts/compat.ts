@@ -1,20 +1,26 @@
 /**
- * Compatibility matrix: runs the mocha suite (the specs `npm test` runs, less the end-to-end ones,
- * which start their own runtime) against several Node-RED releases on several Node.js majors.
+ * Compatibility matrix: for several Node-RED releases, each on a given Node.js major,
+ *  1. runs the mocha suite (the specs `npm test` runs, less the end-to-end ones, which start their
+ *     own runtime) with the Node-RED test helper pointed at that release;
+ *  2. installs the package as npm packs it into a user directory and starts that release on it,
+ *     checking that both node types register without error, with their editor HTML and messages.
  *
  * Each Node-RED release is installed on its own under .compat/ (git-ignored), so the project's
- * own node_modules stays as `npm ci` made it; the test helper is pointed at that install through
- * NODE_RED_UNDER_TEST. A root hook records the runtime version the helper really loaded and the
- * Node.js that ran it, and a cell only passes when both are the expected ones.
+ * own node_modules stays as `npm ci` made it. The suite finds the release through
+ * NODE_RED_UNDER_TEST; a root hook records the runtime the helper really loaded and the Node.js
+ * that ran it, and a cell only passes when both are the expected ones.
  *
  *   npx tsx scripts/compat.ts            # the whole matrix
- *   npx tsx scripts/compat.ts 3.1 5.0    # only the cells of these Node-RED ranges
+ *   npx tsx scripts/compat.ts 3.1 5      # only the cells named
  */
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import ts from 'typescript';
 
 interface Cell {
+  /** Short name, also the folder under .compat/. */
+  name: string;
   /** npm range of the Node-RED release under test; the newest match is installed. */
   nodeRed: string;
   /** Node.js major the suite runs on. */
@@ -22,25 +28,33 @@ interface Cell {
 }
 
 export const MATRIX: Cell[] = [
-  { nodeRed: '~3.1.0', node: 20 },
-  { nodeRed: '~4.1.0', node: 20 },
-  { nodeRed: '^5.0.0', node: 22 },
+  { name: '3.1', nodeRed: '~3.1.0', node: 20 },
+  { name: '4.1', nodeRed: '~4.1.0', node: 20 },
+  { name: '5', nodeRed: '^5.0.0', node: 22 },
 ];
 
-interface CellResult {
+interface Prepared {
   cell: Cell;
+  /** The Node-RED main module, as require.resolve finds it. */
+  nodeRedMain: string;
+  /** Node-RED user directory with the packed package installed. */
+  userDir: string;
+  node: string;
+}
+
+interface CellResult {
   ok: boolean;
   line: string;
-  seconds: number;
 }
 
 const ROOT = path.resolve(__dirname, '..');
 const COMPAT_DIR = path.join(ROOT, '.compat');
-const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const NPX = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+const PACKAGE_NAME = (
+  JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string }
+).name;
 
 function cellDir(cell: Cell): string {
-  return path.join(COMPAT_DIR, `node-red-${cell.nodeRed.replace(/[^0-9.]/g, '')}`);
+  return path.join(COMPAT_DIR, `node-red-${cell.name}`);
 }
 
 function major(version: string): number {
@@ -67,38 +81,59 @@ function run(
   });
 }
 
-/** Installs the newest Node-RED in the cell's range into the cell's own folder. */
-async function installNodeRed(cell: Cell): Promise<string> {
-  const dir = cellDir(cell);
+/** `npm install` into a fresh folder of its own, no lock file: the newest match of each spec. */
+async function npmInstallInto(dir: string, specs: string[]): Promise<void> {
+  fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(
-    path.join(dir, 'package.json'),
-    JSON.stringify({ private: true, description: `Node-RED ${cell.nodeRed} under test` }) + '\n',
-  );
+  fs.writeFileSync(path.join(dir, 'package.json'), '{ "private": true }\n');
   const { code, output } = await run(
-    NPM,
-    [
-      'install',
-      '--no-audit',
-      '--no-fund',
-      '--no-package-lock',
-      '--no-save',
-      '--loglevel=error',
-      `node-red@${cell.nodeRed}`,
-    ],
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--no-package-lock', '--loglevel=error', ...specs],
     { cwd: dir },
   );
-  if (code !== 0) throw new Error(`npm install node-red@${cell.nodeRed} failed:\n${output}`);
-  return require.resolve('node-red', { paths: [dir] });
+  if (code !== 0) throw new Error(`npm install ${specs.join(' ')} in ${dir} failed:\n${output}`);
+}
+
+/** Packs the package as npm publishes it (prepare builds it first); returns the tarball. */
+function pack(): string {
+  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', COMPAT_DIR], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const [{ filename }] = JSON.parse(out.slice(out.indexOf('['))) as Array<{ filename: string }>;
+  return path.join(COMPAT_DIR, filename);
+}
+
+/**
+ * The runtime check as plain CommonJS: run through tsx, the runtime would load the package's
+ * JavaScript through tsx's transform too, which is not how users get it.
+ */
+function compileLoadCheck(): string {
+  const source = fs.readFileSync(path.join(__dirname, 'compat/load-packed.ts'), 'utf8');
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: {
+      module: ts.ModuleKind.CommonJS,
+      target: ts.ScriptTarget.ES2022,
+      esModuleInterop: true,
+    },
+  });
+  const out = path.join(COMPAT_DIR, 'load-packed.cjs');
+  fs.writeFileSync(out, outputText);
+  return out;
 }
 
 /** The node binary of the given major: this one, or one from the npm registry's `node` package. */
 function nodeBinary(wanted: number): string {
   if (major(process.version) === wanted) return process.execPath;
-  const out = execFileSync(NPX, ['-y', '-p', `node@${wanted}`, 'node', '-p', 'process.execPath'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
+  const out = execFileSync(
+    'npx',
+    ['-y', '-p', `node@${wanted}`, 'node', '-p', 'process.execPath'],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+    },
+  );
   return out.trim().split('\n').pop() ?? '';
 }
 
@@ -107,14 +142,26 @@ interface MochaReport {
   failures: Array<{ fullTitle: string; err: { message?: string } }>;
 }
 
-async function runCell(cell: Cell, nodeRedMain: string, node: string): Promise<CellResult> {
+function readJson<T>(file: string): T | undefined {
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as T) : undefined;
+}
+
+async function runCell(p: Prepared, loadCheck: string): Promise<CellResult> {
   const started = performance.now();
-  const dir = cellDir(cell);
+  const dir = cellDir(p.cell);
   const mochaJson = path.join(dir, 'mocha.json');
   const runtimeJson = path.join(dir, 'runtime.json');
   for (const f of [mochaJson, runtimeJson]) fs.rmSync(f, { force: true });
-  const { code, output } = await run(
-    node,
+  const expected = (
+    JSON.parse(
+      fs.readFileSync(path.join(path.dirname(p.nodeRedMain), '..', 'package.json'), 'utf8'),
+    ) as { version: string }
+  ).version;
+  const problems: string[] = [];
+
+  // 1. The mocha suite, through the test helper.
+  const mocha = await run(
+    p.node,
     [
       path.join(ROOT, 'node_modules/mocha/bin/mocha.js'),
       '--ignore',
@@ -128,76 +175,94 @@ async function runCell(cell: Cell, nodeRedMain: string, node: string): Promise<C
     ],
     {
       cwd: ROOT,
-      env: { ...process.env, NODE_RED_UNDER_TEST: nodeRedMain, COMPAT_RUNTIME_REPORT: runtimeJson },
+      env: {
+        ...process.env,
+        NODE_RED_UNDER_TEST: p.nodeRedMain,
+        COMPAT_RUNTIME_REPORT: runtimeJson,
+      },
     },
   );
-  const expectedVersion = (
-    JSON.parse(
-      fs.readFileSync(path.join(path.dirname(nodeRedMain), '..', 'package.json'), 'utf8'),
-    ) as { version: string }
-  ).version;
-  const runtime = fs.existsSync(runtimeJson)
-    ? (JSON.parse(fs.readFileSync(runtimeJson, 'utf8')) as { nodeRed: string | null; node: string })
-    : { nodeRed: null, node: '?' };
-  const report = fs.existsSync(mochaJson)
-    ? (JSON.parse(fs.readFileSync(mochaJson, 'utf8')) as MochaReport)
-    : undefined;
-  const problems: string[] = [];
-  if (!report) problems.push(`mocha wrote no report (exit ${code}):\n${output}`);
-  if (code !== 0) problems.push(`mocha exited with ${code}`);
+  const runtime = readJson<{ nodeRed: string | null; node: string }>(runtimeJson);
+  const report = readJson<MochaReport>(mochaJson);
+  if (!report) problems.push(`mocha wrote no report (exit ${mocha.code}):\n${mocha.output}`);
+  if (mocha.code !== 0) problems.push(`mocha exited with ${mocha.code}`);
   if (report && report.stats.passes === 0) problems.push('no test passed');
-  if (runtime.nodeRed !== expectedVersion)
-    problems.push(`the test helper loaded Node-RED ${runtime.nodeRed}, not ${expectedVersion}`);
-  if (major(runtime.node) !== cell.node)
-    problems.push(`ran on node ${runtime.node}, not node ${cell.node}`);
+  if (runtime?.nodeRed !== expected)
+    problems.push(`the test helper loaded Node-RED ${runtime?.nodeRed}, not ${expected}`);
+  if (!runtime || major(runtime.node) !== p.cell.node)
+    problems.push(`the suite ran on node ${runtime?.node}, not node ${p.cell.node}`);
   for (const f of report?.failures ?? []) problems.push(`failed: ${f.fullTitle}: ${f.err.message}`);
+
+  // 2. The packed package in a real runtime of that release.
+  const load = await run(p.node, [loadCheck, p.nodeRedMain, p.userDir, PACKAGE_NAME], {
+    cwd: p.userDir,
+  });
+  const loaded = (() => {
+    try {
+      return JSON.parse(load.output.trim().split('\n').pop() ?? '') as {
+        nodeRed?: string;
+        problems: string[];
+      };
+    } catch {
+      return { problems: [`the runtime check printed no result:\n${load.output}`] };
+    }
+  })();
+  if (load.code !== 0 && loaded.problems.length === 0) problems.push(`runtime exit ${load.code}`);
+  if (loaded.nodeRed !== undefined && loaded.nodeRed !== expected)
+    problems.push(`the runtime check started Node-RED ${loaded.nodeRed}, not ${expected}`);
+  problems.push(...loaded.problems.map((m) => `packed package in Node-RED: ${m}`));
+
   const stats = report?.stats ?? { passes: 0, failures: 0, pending: 0 };
   const counts =
     `${stats.passes} passing, ${stats.failures} failing` +
     (stats.pending ? `, ${stats.pending} pending` : '');
-  const time = seconds(started);
-  const head = `compat: node-red ${runtime.nodeRed ?? expectedVersion} on node ${runtime.node}: ${counts} (${time} s)`;
+  const head =
+    `compat: node-red ${runtime?.nodeRed ?? expected} on node ${runtime?.node ?? p.cell.node}: ` +
+    `${counts}; packed package ${loaded.problems.length ? 'fails to load cleanly' : 'loads'} ` +
+    `(${seconds(started)} s)`;
   const ok = problems.length === 0;
+  return { ok, line: ok ? head : `${head} FAILED\n${problems.map((m) => `  ${m}`).join('\n')}` };
+}
+
+async function prepare(cell: Cell, tarball: string): Promise<Prepared> {
+  const dir = cellDir(cell);
+  const userDir = path.join(COMPAT_DIR, `user-${cell.name}`);
+  await Promise.all([
+    npmInstallInto(dir, [`node-red@${cell.nodeRed}`]),
+    npmInstallInto(userDir, [tarball]),
+  ]);
   return {
     cell,
-    ok,
-    seconds: time,
-    line: ok ? head : `${head} FAILED\n${problems.map((p) => `  ${p}`).join('\n')}`,
+    nodeRedMain: require.resolve('node-red', { paths: [dir] }),
+    userDir,
+    node: nodeBinary(cell.node),
   };
 }
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
-  const cells = only.length
-    ? MATRIX.filter((c) => only.some((o) => path.basename(cellDir(c)) === `node-red-${o}`))
-    : MATRIX;
-  if (cells.length === 0) throw new Error(`no matrix cell matches ${only.join(' ')}`);
+  const cells = only.length ? MATRIX.filter((c) => only.includes(c.name)) : MATRIX;
+  if (cells.length === 0) throw new Error(`no matrix cell is named ${only.join(' ')}`);
   const started = performance.now();
+  fs.mkdirSync(COMPAT_DIR, { recursive: true });
+  const tarball = pack();
+  const loadCheck = compileLoadCheck();
 
   // Installing is network- and disk-bound: all cells at once. Test runs go one at a time.
-  const installs = await Promise.all(
-    cells.map(async (cell) => {
-      const t = performance.now();
-      const main = await installNodeRed(cell);
-      return { main, seconds: seconds(t) };
-    }),
-  );
-  const nodes = new Map<number, string>();
-  for (const cell of cells) if (!nodes.has(cell.node)) nodes.set(cell.node, nodeBinary(cell.node));
+  const prepared = await Promise.all(cells.map((cell) => prepare(cell, tarball)));
   console.log(
-    `compat: installed ${cells.map((c, i) => `node-red@${c.nodeRed} (${installs[i].seconds} s)`).join(', ')}; ` +
-      `setup ${seconds(started)} s`,
+    `compat: packed ${path.basename(tarball)}, installed ` +
+      `${cells.map((c) => `node-red@${c.nodeRed}`).join(', ')} in ${seconds(started)} s`,
   );
 
-  const results: CellResult[] = [];
-  for (const [i, cell] of cells.entries()) {
-    const result = await runCell(cell, installs[i].main, nodes.get(cell.node) as string);
+  let failed = 0;
+  for (const p of prepared) {
+    const result = await runCell(p, loadCheck);
     console.log(result.line);
-    results.push(result);
+    if (!result.ok) failed++;
   }
-  const failed = results.filter((r) => !r.ok).length;
   console.log(
-    `compat: ${results.length - failed} of ${results.length} cells passed in ${seconds(started)} s`,
+    `compat: ${cells.length - failed} of ${cells.length} cells passed in ${seconds(started)} s`,
   );
   if (failed) process.exitCode = 1;
 }

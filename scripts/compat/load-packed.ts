@@ -1,0 +1,90 @@
+/**
+ * Starts a Node-RED runtime embedded in this process, with a user directory into which the packed
+ * package was installed, and checks that the runtime registered every node type of the package
+ * without error, serves their editor HTML and their message catalogues. Prints one JSON line:
+ * `{ nodeRed, node, problems }`.
+ *
+ *   node --import tsx scripts/compat/load-packed.ts <node-red main> <user dir> <package name>
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+
+interface NodeSet {
+  id: string;
+  types: string[];
+  enabled: boolean;
+  err?: unknown;
+}
+
+interface NodeRed {
+  init(server: http.Server, settings: Record<string, unknown>): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  version(): string;
+  runtime: {
+    nodes: {
+      getModuleInfo(opts: { module: string }): Promise<{ nodes: NodeSet[] } | null>;
+      getNodeConfigs(opts: { lang: string }): Promise<string>;
+      getModuleCatalog(opts: { module: string; lang: string }): Promise<Record<string, unknown>>;
+    };
+  };
+}
+
+async function check(red: NodeRed, userDir: string, moduleName: string): Promise<string[]> {
+  const pkgFile = path.join(userDir, 'node_modules', moduleName, 'package.json');
+  const pkg = JSON.parse(fs.readFileSync(pkgFile, 'utf8')) as {
+    'node-red': { nodes: Record<string, string> };
+  };
+  const expected = Object.keys(pkg['node-red'].nodes);
+  const problems: string[] = [];
+  const info = await red.runtime.nodes.getModuleInfo({ module: moduleName }).catch(() => null);
+  if (!info) return [`the runtime did not load ${moduleName}`];
+  const registered = info.nodes.flatMap((set) => set.types);
+  const catalogued: string[] = [];
+  for (const set of info.nodes) {
+    if (set.err) problems.push(`${set.id}: ${String(set.err)}`);
+    if (!set.enabled) problems.push(`${set.id} is not enabled`);
+    // A node set's messages live in the namespace named by the set's id.
+    const catalog = await red.runtime.nodes.getModuleCatalog({ module: set.id, lang: 'en-US' });
+    catalogued.push(...set.types.filter((type) => catalog[type]));
+  }
+  const configs = await red.runtime.nodes.getNodeConfigs({ lang: 'en-US' });
+  for (const type of expected) {
+    if (!registered.includes(type)) problems.push(`${type} is not registered`);
+    if (!new RegExp(`registerType\\(\\s*['"]${type}['"]`).test(configs))
+      problems.push(`no editor HTML for ${type}`);
+    if (!catalogued.includes(type)) problems.push(`no en-US message catalogue for ${type}`);
+  }
+  return problems;
+}
+
+async function main(): Promise<void> {
+  const [nodeRedMain, userDir, moduleName] = process.argv.slice(2);
+  const red = ((await import(nodeRedMain)) as { default: NodeRed }).default;
+  red.init(http.createServer(), {
+    userDir,
+    flowFile: path.join(userDir, 'flows.json'),
+    credentialSecret: false,
+    httpAdminRoot: false,
+    httpNodeRoot: false,
+    telemetry: { enabled: false },
+    logging: { console: { level: 'error' } },
+  });
+  await red.start();
+  let problems: string[];
+  try {
+    problems = await check(red, userDir, moduleName);
+  } finally {
+    await red.stop();
+  }
+  console.log(JSON.stringify({ nodeRed: red.version(), node: process.version, problems }));
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.log(JSON.stringify({ problems: [err instanceof Error ? err.message : String(err)] }));
+    process.exit(1);
+  },
+);
