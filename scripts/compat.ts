@@ -17,6 +17,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
+import { ROOT, npmPack } from './npm-pack';
 
 interface Cell {
   /** Short name, also the folder under .compat/. */
@@ -47,7 +48,6 @@ interface CellResult {
   line: string;
 }
 
-const ROOT = path.resolve(__dirname, '..');
 const COMPAT_DIR = path.join(ROOT, '.compat');
 const PACKAGE_NAME = (
   JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string }
@@ -92,17 +92,6 @@ async function npmInstallInto(dir: string, specs: string[]): Promise<void> {
     { cwd: dir },
   );
   if (code !== 0) throw new Error(`npm install ${specs.join(' ')} in ${dir} failed:\n${output}`);
-}
-
-/** Packs the package as npm publishes it (prepare builds it first); returns the tarball. */
-function pack(): string {
-  const out = execFileSync('npm', ['pack', '--json', '--pack-destination', COMPAT_DIR], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const [{ filename }] = JSON.parse(out.slice(out.indexOf('['))) as Array<{ filename: string }>;
-  return path.join(COMPAT_DIR, filename);
 }
 
 /**
@@ -245,7 +234,8 @@ async function main(): Promise<void> {
   if (cells.length === 0) throw new Error(`no matrix cell is named ${only.join(' ')}`);
   const started = performance.now();
   fs.mkdirSync(COMPAT_DIR, { recursive: true });
-  const tarball = pack();
+  // prepare builds the package first, as for a publish.
+  const tarball = path.join(COMPAT_DIR, npmPack(['--pack-destination', COMPAT_DIR]).filename);
   const loadCheck = compileLoadCheck();
 
   // Installing is network- and disk-bound: all cells at once. Test runs go one at a time.

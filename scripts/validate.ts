@@ -13,10 +13,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { npmPack } from './npm-pack';
 
-const ROOT = path.resolve(__dirname, '..');
 const CATALOGUE_URL = 'https://catalogue.nodered.org/catalogue.json';
-const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 /** Every check node-red-dev 0.1 scores; one missing from the scorecard is a failure too. */
 const CHECKS: Record<string, string> = {
@@ -72,12 +71,7 @@ async function answerCatalogueLocally(nodeRedDevDir: string): Promise<{ asked: n
 
 /** Packs the package as npm would publish it and unpacks it into a temporary folder. */
 function packAndExtract(into: string): string {
-  const out = execFileSync(NPM, ['pack', '--json', '--pack-destination', into], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const [{ filename }] = JSON.parse(out.slice(out.indexOf('['))) as Array<{ filename: string }>;
+  const { filename } = npmPack(['--pack-destination', into]);
   execFileSync('tar', ['-xzf', path.join(into, filename), '-C', into]);
   return path.join(into, 'package');
 }

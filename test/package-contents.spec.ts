@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-
-const ROOT = path.resolve(__dirname, '..');
+import { ROOT, npmPack } from '../scripts/npm-pack';
 
 /** Every file below `dir` (relative to the repository root), with forward slashes. */
 function walk(dir: string): string[] {
@@ -25,13 +23,9 @@ describe('the npm package', () => {
   before(function () {
     // --ignore-scripts: no build inside the test; `npm test` builds before it runs mocha.
     this.timeout(60000);
-    const out = execFileSync(
-      process.platform === 'win32' ? 'npm.cmd' : 'npm',
-      ['pack', '--dry-run', '--json', '--ignore-scripts'],
-      { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const [pack] = JSON.parse(out.slice(out.indexOf('['))) as Array<{ files: { path: string }[] }>;
-    shipped = pack.files.map((f) => f.path).sort();
+    shipped = npmPack(['--dry-run', '--ignore-scripts'])
+      .files.map((f) => f.path)
+      .sort();
   });
 
   it('ships package.json, README.md and LICENSE', () => {
