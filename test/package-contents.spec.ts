@@ -32,8 +32,9 @@ describe('the npm package', () => {
     for (const f of ['package.json', 'README.md', 'LICENSE']) assert.ok(shipped.includes(f), f);
   });
 
-  it('ships the editor files: node HTML, icons and message catalogues', () => {
-    const editor = walk('nodes').filter((f) => !/\.js(\.map)?$/.test(f));
+  it('ships the editor files: node HTML, icons, message catalogues and editor resources', () => {
+    // resources/ is what Node-RED serves to the editor under /resources/<module>/.
+    const editor = [...walk('nodes').filter((f) => !/\.js(\.map)?$/.test(f)), ...walk('resources')];
     assert.ok(
       editor.some((f) => f.startsWith('nodes/icons/')),
       'the repository has icons',
@@ -68,7 +69,7 @@ describe('the npm package', () => {
   });
 
   it('ships nothing else: no tests, sources, benchmarks, scripts, docs or source maps', () => {
-    const allowed = /^(package\.json|README\.md|LICENSE|nodes\/.+|lib\/.+|examples\/.+)$/;
+    const allowed = /^(package\.json|README\.md|LICENSE|(nodes|lib|resources|examples)\/.+)$/;
     const unexpected = shipped.filter(
       (f) => !allowed.test(f) || /\.(ts|map|png|tgz)$/.test(f) || f.split('/').includes('test'),
     );
