@@ -62,11 +62,13 @@ async function check(red: NodeRed, userDir: string, moduleName: string): Promise
 async function main(): Promise<void> {
   const [nodeRedMain, userDir, moduleName] = process.argv.slice(2);
   const red = ((await import(nodeRedMain)) as { default: NodeRed }).default;
+  // The admin API is on, as in a real install (nodes may add admin endpoints), but the server
+  // never listens: nothing here needs a port.
   red.init(http.createServer(), {
     userDir,
     flowFile: path.join(userDir, 'flows.json'),
     credentialSecret: false,
-    httpAdminRoot: false,
+    httpAdminRoot: '/',
     httpNodeRoot: false,
     telemetry: { enabled: false },
     logging: { console: { level: 'error' } },
