@@ -27,11 +27,18 @@ export interface PlexActionTexts {
 
 export type PlexActionMessage = NodeMessageInFlow & { plex?: unknown; error?: PlexErrorObject };
 
-/** The account's client, or one clear NOT_CONFIGURED error. */
-export function getAccountClient(RED: NodeAPI, accountId: string | undefined): PlexTvClient {
+/**
+ * The account's client, or one clear NOT_CONFIGURED error. The text comes from the calling
+ * node's own message catalogue: Node-RED gives each node file its own namespace.
+ */
+export function getAccountClient(
+  RED: NodeAPI,
+  node: Node,
+  accountId: string | undefined,
+): PlexTvClient {
   const account = accountId ? (RED.nodes.getNode(accountId) as PlexAccountNode | null) : null;
   if (!account || account.type !== 'plex-account' || typeof account.getClient !== 'function') {
-    throw new PlexTvError('NOT_CONFIGURED', RED._('plex-account.errors.no-account'));
+    throw new PlexTvError('NOT_CONFIGURED', RED._(`${node.type}.errors.no-account`));
   }
   return account.getClient();
 }
@@ -134,7 +141,7 @@ export function handlePlexAction<P = undefined>(
     let client: PlexTvClient | undefined;
     try {
       const prepared = prepare ? prepare(msg) : (undefined as P);
-      client = getAccountClient(RED, config.account);
+      client = getAccountClient(RED, node, config.account);
       node.status({ fill: 'blue', shape: 'dot', text: texts.busy });
       outcome = { result: await perform(msg, { client, signal: controller.signal, prepared }) };
     } catch (error) {
