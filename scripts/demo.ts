@@ -1,0 +1,271 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { PlexTvDouble } from '../test/double/plex-tv-double';
+import {
+  ACCOUNT_TYPE,
+  MissingBuildError,
+  NodeRedProcess,
+  NodeRedStartError,
+  ROOT,
+  examplesAsFlows,
+  loadExamples,
+  missingBuildFiles,
+  nodeId,
+  packPackage,
+  packageInfo,
+  prepareUserDir,
+  type Example,
+  type FlowNode,
+} from './node-red-runtime';
+
+/**
+ * `npm run demo`: the local plex.tv double and a real Node-RED with this package installed
+ * from its tarball and the example flows deployed. With PLEX_TOKEN set, the flows talk to
+ * https://plex.tv instead. Ctrl-C stops everything.
+ */
+
+const DEMO_DIR = path.join(ROOT, '.demo');
+const USER_DIR = path.join(DEMO_DIR, 'node-red');
+const LOCK_FILE = path.join(DEMO_DIR, 'demo.pid');
+const CLIENT_ID_FILE = path.join(DEMO_DIR, 'client-identifier');
+// Encrypts .demo/node-red/flows_cred.json; fixed so restarts can read it. Not for production use.
+const CREDENTIAL_SECRET = 'node-red-contrib-plex-home demo credentials';
+
+/** A problem the user can fix, told in one message. */
+class DemoError extends Error {}
+
+let nodeRed: NodeRedProcess | undefined;
+let nodeRedPid: number | undefined;
+let double: PlexTvDouble | undefined;
+let stopping = false;
+let ownsLock = false;
+
+async function main(): Promise<void> {
+  const editorPort = portFromEnv('DEMO_PORT', 1880);
+  const plexPort = portFromEnv('DEMO_PLEX_PORT', 1881);
+  const plexToken = process.env.PLEX_TOKEN?.trim();
+
+  acquireLock();
+  const missing = missingBuildFiles();
+  if (missing.length > 0) throw new MissingBuildError(missing);
+  await assertPortFree(editorPort, 'DEMO_PORT', 'Node-RED');
+  if (!plexToken) await assertPortFree(plexPort, 'DEMO_PLEX_PORT', 'the plex.tv double');
+
+  const pkg = packageInfo();
+  say(`Packing ${pkg.name} ${pkg.version} and installing it into .demo/node-red …`);
+  const tarball = await packPackage(path.join(DEMO_DIR, 'pack'));
+  await prepareUserDir(USER_DIR, tarball, { credentialSecret: CREDENTIAL_SECRET });
+  if (stopping) return;
+
+  let account: FlowNode;
+  if (plexToken) {
+    account = accountNode('plex.tv', 'https://plex.tv', plexToken, clientIdentifier());
+  } else {
+    const token = randomBytes(16).toString('hex');
+    double = new PlexTvDouble({ token, log: (line) => say(`plex.tv double | ${line}`) });
+    await listenOrExplain(() => double!.start(plexPort), plexPort, 'DEMO_PLEX_PORT', 'the double');
+    account = accountNode('plex.tv double', double.url, token, randomUUID());
+  }
+
+  try {
+    nodeRed = await NodeRedProcess.start({
+      userDir: USER_DIR,
+      port: editorPort,
+      onSpawn: (pid) => (nodeRedPid = pid),
+      onLog: (line) => say(`node-red | ${line}`),
+    });
+  } catch (error) {
+    if (error instanceof NodeRedStartError && error.portInUse) {
+      throw portInUse(editorPort, 'DEMO_PORT', 'Node-RED');
+    }
+    throw error;
+  }
+  void nodeRed.exit.then((code) => {
+    if (!stopping) {
+      console.error(`\nNode-RED stopped by itself (exit code ${code}); stopping the demo.`);
+      void shutdown(1);
+    }
+  });
+
+  const examples = loadExamples();
+  await nodeRed.deploy(examplesAsFlows(examples, account));
+  say(instructions(nodeRed.url, examples, plexToken ? undefined : double));
+}
+
+function accountNode(
+  name: string,
+  baseUrl: string,
+  token: string,
+  clientIdentifier: string,
+): FlowNode {
+  return {
+    id: nodeId('demo:plex-account'),
+    type: ACCOUNT_TYPE,
+    name,
+    clientIdentifier,
+    product: 'Node-RED',
+    baseUrl,
+    timeout: 10000,
+    retries: 2,
+    maxConcurrent: 4,
+    credentials: { token },
+  };
+}
+
+/** plex.tv lists every new client id as a device: keep one for this checkout. */
+function clientIdentifier(): string {
+  const fromEnv = process.env.PLEX_CLIENT_IDENTIFIER?.trim();
+  if (fromEnv) return fromEnv;
+  if (fs.existsSync(CLIENT_ID_FILE)) return fs.readFileSync(CLIENT_ID_FILE, 'utf8').trim();
+  const id = randomUUID();
+  fs.writeFileSync(CLIENT_ID_FILE, `${id}\n`);
+  return id;
+}
+
+function instructions(editorUrl: string, examples: Example[], plex?: PlexTvDouble): string {
+  const injects = examples.flatMap((example) =>
+    example.nodes
+      .filter((n) => n.type === 'inject')
+      .map((n) => `"${String(n.name || n.id)}" on the tab "${example.name}"`),
+  );
+  const home = plex
+    ? [
+        `plex.tv: the local double at ${plex.url}, with this Plex Home:`,
+        ...[...plex.users.values()].map(
+          (u) =>
+            `  ${String(u.id).padStart(10)}  ${u.title.padEnd(8)} ${u.admin ? 'administrator' : 'managed user'}` +
+            `${u.pin ? ', PIN set' : ''}`,
+        ),
+      ]
+    : ['plex.tv: https://plex.tv, with the token from PLEX_TOKEN (stored as a credential)'];
+  return [
+    '',
+    '──────────────────────────────────────────────────────────────────────',
+    `Node-RED editor: ${editorUrl}/`,
+    ...home,
+    '',
+    'Open the editor, then:',
+    `  1. Click the square button on the left of the inject node ${injects.join(', or ')}.`,
+    '  2. Open the debug sidebar (the bug icon at the top right): the user plex.tv sent back',
+    '     (output 1), or the error with its code (output 2).',
+    '  3. Double-click "remove PIN" to see its settings and, in the sidebar, its help; the',
+    '     pencil next to the account opens the plex-account node (the token shows only as set).',
+    '',
+    'The example flows are deployed afresh on every start. Ctrl-C stops Node-RED and the double.',
+    '──────────────────────────────────────────────────────────────────────',
+  ].join('\n');
+}
+
+function portFromEnv(name: string, fallback: number): number {
+  const value = process.env[name]?.trim();
+  if (!value) return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new DemoError(`${name}=${value} is not a port number (1-65535).`);
+  }
+  return port;
+}
+
+function portInUse(port: number, variable: string, what: string): DemoError {
+  return new DemoError(
+    `Port ${port} on 127.0.0.1 is already in use, so ${what} cannot listen there.\n` +
+      `Stop what uses it, or pick another port: ${variable}=${port > 65525 ? 1024 : port + 10} npm run demo`,
+  );
+}
+
+async function assertPortFree(port: number, variable: string, what: string): Promise<void> {
+  const probe = net.createServer();
+  await listenOrExplain(
+    () =>
+      new Promise<void>((resolve, reject) => {
+        probe.once('error', reject);
+        probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+      }),
+    port,
+    variable,
+    what,
+  );
+}
+
+async function listenOrExplain(
+  listen: () => Promise<unknown>,
+  port: number,
+  variable: string,
+  what: string,
+): Promise<void> {
+  try {
+    await listen();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') throw portInUse(port, variable, what);
+    throw error;
+  }
+}
+
+/** One demo per checkout: the pid file in .demo/ says whether another one is running. */
+function acquireLock(): void {
+  fs.mkdirSync(DEMO_DIR, { recursive: true });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      fs.writeFileSync(LOCK_FILE, `${process.pid}\n`, { flag: 'wx' });
+      ownsLock = true;
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const pid = Number(fs.readFileSync(LOCK_FILE, 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 0 && isRunning(pid)) {
+      throw new DemoError(
+        `A demo is already running from this folder (process ${pid}).\n` +
+          `Use that one, or stop it first (Ctrl-C in its terminal, or: kill ${pid}).`,
+      );
+    }
+    fs.rmSync(LOCK_FILE, { force: true }); // left behind by a demo that was killed
+  }
+  throw new DemoError(`Could not take ${path.relative(ROOT, LOCK_FILE)}; remove it and retry.`);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  if (nodeRedPid !== undefined || double) say('Stopping the demo …');
+  try {
+    if (nodeRed) await nodeRed.stop();
+    else if (nodeRedPid !== undefined && isRunning(nodeRedPid)) process.kill(nodeRedPid, 'SIGTERM');
+    await double?.stop();
+  } finally {
+    if (ownsLock) fs.rmSync(LOCK_FILE, { force: true });
+    process.exit(code);
+  }
+}
+
+function say(text: string): void {
+  console.log(text);
+}
+
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+main().catch((error: unknown) => {
+  if (error instanceof DemoError || error instanceof MissingBuildError) {
+    console.error(`\n${error.message}`);
+  } else if (error instanceof NodeRedStartError) {
+    console.error(
+      `\n${error.message}. Its last words:\n${error.log.split('\n').slice(-15).join('\n')}`,
+    );
+  } else {
+    console.error('\nThe demo could not start:', error);
+  }
+  void shutdown(1);
+});

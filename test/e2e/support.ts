@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { NodeRedProcess, packPackage, prepareUserDir } from '../../scripts/node-red-runtime';
+
+/** Everything made for this run of the end-to-end suite lives here and goes at its end. */
+const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plex-home-e2e-'));
+process.on('exit', () => fs.rmSync(workDir, { recursive: true, force: true }));
+
+let tarball: Promise<string> | undefined;
+
+/** The package as `npm pack` makes it, packed once per run. */
+export function packedPackage(): Promise<string> {
+  tarball ??= packPackage(path.join(workDir, 'pack'));
+  return tarball;
+}
+
+export interface Runtime {
+  nodeRed: NodeRedProcess;
+  url: string;
+  userDir: string;
+  /** Stops the runtime by its pid and removes its user directory. Resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** A real Node-RED on an ephemeral port, with the packed package installed by npm. */
+export async function startRuntime(name: string): Promise<Runtime> {
+  const userDir = fs.mkdtempSync(path.join(workDir, `${name}-`));
+  await prepareUserDir(userDir, await packedPackage(), {
+    credentialSecret: randomBytes(16).toString('hex'),
+  });
+  const nodeRed = await NodeRedProcess.start({ userDir, port: 0 });
+  return {
+    nodeRed,
+    url: nodeRed.url,
+    userDir,
+    stop: async () => {
+      const code = await nodeRed.stop();
+      fs.rmSync(userDir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+/** POSTs JSON to one of the flow's http-in endpoints and returns the parsed answer. */
+export async function postJson<T>(url: string, body: unknown): Promise<T> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`POST ${url} answered ${response.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/** Polls until `condition` holds; fails after `ms`. */
+export async function eventually(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  ms = 20_000,
+): Promise<void> {
+  const started = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - started > ms) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export function newToken(): string {
+  return `e2e-token-${randomBytes(12).toString('hex')}`;
+}
