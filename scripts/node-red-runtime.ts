@@ -397,3 +397,17 @@ export function examplesAsFlows(examples: Example[], account: FlowNode): FlowNod
   }
   return flows;
 }
+
+/** The inject nodes of `examples` wired straight to a node of this package. */
+export function plexInjects(examples: Example[]): FlowNode[] {
+  const plexTypes = new Set(packageInfo().nodeTypes);
+  const nodes = examples.flatMap((example) => example.nodes);
+  const typeOf = new Map(nodes.map((n) => [n.id, n.type]));
+  return nodes.filter(
+    (n) =>
+      n.type === 'inject' &&
+      ((n.wires as string[][] | undefined) ?? [])
+        .flat()
+        .some((id) => plexTypes.has(typeOf.get(id) ?? '')),
+  );
+}

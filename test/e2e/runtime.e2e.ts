@@ -8,6 +8,7 @@ import {
   examplesAsFlows,
   loadExamples,
   packageInfo,
+  plexInjects,
   type FlowNode,
 } from '../../scripts/node-red-runtime';
 import { eventually, newToken, postJson, startRuntime, type Runtime } from './support';
@@ -299,15 +300,7 @@ describe('end to end: a real Node-RED runtime with the packed package', function
     it('deploys every example flow; each inject reaches plex.tv with the token in the header', async () => {
       const examples = loadExamples();
       assert.ok(examples.length > 0, 'examples/ has flows');
-      const plexTypes = new Set(packageInfo().nodeTypes);
-      const nodes = examples.flatMap((example) => example.nodes);
-      const injects = nodes.filter(
-        (n) =>
-          n.type === 'inject' &&
-          (n.wires as string[][])
-            .flat()
-            .some((id) => plexTypes.has(nodes.find((m) => m.id === id)?.type ?? '')),
-      );
+      const injects = plexInjects(examples);
       assert.ok(injects.length > 0, 'the examples have inject nodes wired to Plex nodes');
       await runtime.nodeRed.deploy(
         examplesAsFlows(examples, account('examples-account', { baseUrl: double.url }, token)),

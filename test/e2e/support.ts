@@ -10,6 +10,11 @@ process.on('exit', () => fs.rmSync(workDir, { recursive: true, force: true }));
 
 let tarball: Promise<string> | undefined;
 
+/** Where screenshots go when they are not meant for docs/. */
+export function screenshotDir(): string {
+  return path.join(workDir, 'screenshots');
+}
+
 /** The package as `npm pack` makes it, packed once per run. */
 export function packedPackage(): Promise<string> {
   tarball ??= packPackage(path.join(workDir, 'pack'));
