@@ -26,7 +26,7 @@ import {
  * https://plex.tv instead. Ctrl-C stops everything.
  */
 
-const DEMO_DIR = path.join(ROOT, '.demo');
+const DEMO_DIR = path.resolve(process.env.DEMO_DIR || path.join(ROOT, '.demo'));
 const USER_DIR = path.join(DEMO_DIR, 'node-red');
 const LOCK_FILE = path.join(DEMO_DIR, 'demo.pid');
 const CLIENT_ID_FILE = path.join(DEMO_DIR, 'client-identifier');
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   if (!plexToken) await assertPortFree(plexPort, 'DEMO_PLEX_PORT', 'the plex.tv double');
 
   const pkg = packageInfo();
-  say(`Packing ${pkg.name} ${pkg.version} and installing it into .demo/node-red …`);
+  say(`Packing ${pkg.name} ${pkg.version} and installing it into ${USER_DIR} …`);
   const tarball = await packPackage(path.join(DEMO_DIR, 'pack'));
   await prepareUserDir(USER_DIR, tarball, { credentialSecret: CREDENTIAL_SECRET });
   if (stopping) return;

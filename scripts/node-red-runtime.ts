@@ -154,7 +154,7 @@ export interface StartOptions {
   onSpawn?: (pid: number) => void;
   /** Each line Node-RED prints, as it comes. */
   onLog?: (line: string) => void;
-  /** How long to wait for "Server now running". */
+  /** How long to wait for the runtime to listen and start its flows. */
   startTimeoutMs?: number;
 }
 
@@ -200,7 +200,9 @@ export class NodeRedProcess {
     const exited = new Promise<number | null>((resolve) =>
       child.once('exit', (code, signal) => resolve(code ?? (signal ? null : 0))),
     );
-    const url = await new Promise<string>((resolve, reject) => {
+    let url = '';
+    let flowsStarted = false;
+    await new Promise<string>((resolve, reject) => {
       let settled = false;
       const settle = (fn: () => void) => {
         if (!settled) {
@@ -219,7 +221,10 @@ export class NodeRedProcess {
         lines.push(line);
         options.onLog?.(line);
         const running = /Server now running at (http:\/\/\S+?)\/?$/.exec(line);
-        if (running) settle(() => resolve(running[1]));
+        if (running) url = running[1];
+        if (/\] (Started flows|Waiting for missing types)/.test(line)) flowsStarted = true;
+        // Ready once listening and done with the flows it found at start, in either order.
+        if (url && flowsStarted) settle(() => resolve(url));
       };
       lineReader(child.stdout as NodeJS.ReadableStream, onLine);
       lineReader(child.stderr as NodeJS.ReadableStream, onLine);

@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { ROOT, adminApi, loadExamples, plexInjects } from '../../scripts/node-red-runtime';
+import { eventually, newToken } from './support';
+
+/** `npm run demo` as a user starts it, each run in its own folder and on free ports. */
+
+interface Demo {
+  child: ChildProcess;
+  output: () => string;
+  exit: Promise<number | null>;
+}
+
+function startDemo(dir: string, env: Record<string, string>): Demo {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, PLEX_TOKEN: '', PLEX_CLIENT_IDENTIFIER: '', DEMO_DIR: dir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exit };
+}
+
+async function ready(demo: Demo): Promise<string> {
+  let url = '';
+  await eventually(
+    () => {
+      const match = /Node-RED editor: (http:\/\/\S+?)\/?$/m.exec(demo.output());
+      if (demo.child.exitCode !== null) throw new Error(`the demo exited:\n${demo.output()}`);
+      url = match?.[1] ?? '';
+      return !!url;
+    },
+    'the demo to print the editor URL',
+    90_000,
+  );
+  return url;
+}
+
+/** A port nothing listens on right now, as the system hands them out. */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+type FlowNode = { id: string; type: string; [key: string]: unknown };
+
+describe('end to end: npm run demo', function () {
+  this.timeout(180_000);
+  const dirs: string[] = [];
+  const running: Demo[] = [];
+
+  function tempDir(): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plex-home-demo-'));
+    dirs.push(dir);
+    return dir;
+  }
+
+  function start(dir: string, env: Record<string, string>): Demo {
+    const demo = startDemo(dir, env);
+    running.push(demo);
+    return demo;
+  }
+
+  after(async () => {
+    for (const demo of running) {
+      if (demo.child.exitCode === null) demo.child.kill('SIGTERM');
+      await demo.exit;
+    }
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('with the plex.tv double', () => {
+    let dir: string;
+    let demo: Demo;
+    let url: string;
+    let editorPort: number;
+    let plexPort: number;
+
+    before(async () => {
+      dir = tempDir();
+      editorPort = await freePort();
+      plexPort = await freePort();
+      demo = start(dir, { DEMO_PORT: String(editorPort), DEMO_PLEX_PORT: String(plexPort) });
+      url = await ready(demo);
+    });
+
+    it('deploys the examples with an account on the double and says what to click', async () => {
+      assert.equal(url, `http://127.0.0.1:${editorPort}`);
+      const flows = await adminApi<FlowNode[]>(url, 'GET', '/flows');
+      const accounts = flows.filter((n) => n.type === 'plex-account');
+      assert.equal(accounts.length, 1);
+      assert.equal(accounts[0].baseUrl, `http://127.0.0.1:${plexPort}`);
+      assert.deepEqual(await adminApi(url, 'GET', `/credentials/plex-account/${accounts[0].id}`), {
+        has_token: true,
+      });
+      const [inject] = plexInjects(loadExamples());
+      assert.ok(flows.some((n) => n.id === inject.id));
+      assert.match(demo.output(), new RegExp(`inject node "${String(inject.name)}"`));
+      assert.match(demo.output(), /debug sidebar/);
+
+      await adminApi(url, 'POST', `/inject/${inject.id}`, undefined, { Accept: 'text/plain' });
+      await eventually(
+        () =>
+          /plex\.tv double \| POST \/api\/v2\/home\/users\/restricted\/\d+\?removePin=1 -> 201/.test(
+            demo.output(),
+          ),
+        'the double to log the request',
+      );
+    });
+
+    it('refuses a second demo from the same folder', async () => {
+      const second = start(dir, {
+        DEMO_PORT: String(await freePort()),
+        DEMO_PLEX_PORT: String(await freePort()),
+      });
+      assert.equal(await second.exit, 1);
+      assert.match(second.output(), /A demo is already running from this folder/);
+    });
+
+    it('refuses a port that is in use, naming the variable that moves it', async () => {
+      const other = start(tempDir(), {
+        DEMO_PORT: String(editorPort),
+        DEMO_PLEX_PORT: String(await freePort()),
+      });
+      assert.equal(await other.exit, 1);
+      assert.match(other.output(), new RegExp(`Port ${editorPort} on 127.0.0.1 is already in use`));
+      assert.match(other.output(), /DEMO_PORT=\d+ npm run demo/);
+    });
+
+    it('stops Node-RED and the double on SIGINT', async () => {
+      demo.child.kill('SIGINT');
+      assert.equal(await demo.exit, 0);
+      assert.equal(await listening(editorPort), false, 'Node-RED stopped');
+      assert.equal(await listening(plexPort), false, 'the double stopped');
+      assert.equal(fs.existsSync(path.join(dir, 'demo.pid')), false, 'lock released');
+    });
+  });
+
+  it('with PLEX_TOKEN: an account on https://plex.tv, the token a credential, no double', async () => {
+    const token = newToken();
+    const clientId = randomUUID();
+    const plexPort = await freePort();
+    const demo = start(tempDir(), {
+      DEMO_PORT: String(await freePort()),
+      DEMO_PLEX_PORT: String(plexPort),
+      PLEX_TOKEN: token,
+      PLEX_CLIENT_IDENTIFIER: clientId,
+    });
+    const url = await ready(demo);
+    const flows = await adminApi<FlowNode[]>(url, 'GET', '/flows');
+    const [account] = flows.filter((n) => n.type === 'plex-account');
+    assert.equal(account.baseUrl, 'https://plex.tv');
+    assert.equal(account.clientIdentifier, clientId);
+    assert.deepEqual(await adminApi(url, 'GET', `/credentials/plex-account/${account.id}`), {
+      has_token: true,
+    });
+    assert.equal(await listening(plexPort), false, 'no double');
+    assert.ok(!JSON.stringify(flows).includes(token));
+    demo.child.kill('SIGTERM');
+    assert.equal(await demo.exit, 0);
+    assert.ok(!demo.output().includes(token), 'the token is never printed');
+    assert.doesNotMatch(demo.output(), /plex\.tv double \|/);
+  });
+});
