@@ -254,6 +254,12 @@ function say(text: string): void {
   console.log(text);
 }
 
+// A closed terminal or pipe must not keep the demo from cleaning up after itself.
+process.stdout.on('error', () => undefined);
+process.stderr.on('error', () => undefined);
+process.on('exit', () => {
+  if (ownsLock) fs.rmSync(LOCK_FILE, { force: true });
+});
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
