@@ -148,6 +148,10 @@ function npmEnv(): NodeJS.ProcessEnv {
 
 export interface StartOptions {
   userDir: string;
+  /** Another Node-RED's red.js (default: the one in this package's devDependencies). */
+  redJs?: string;
+  /** The node binary to run it with (default: the one running this). */
+  node?: string;
   /** 0 (the default) lets the system choose a free port. */
   port?: number;
   /** Told the process id as soon as there is one, before Node-RED is ready. */
@@ -189,9 +193,9 @@ export class NodeRedProcess {
   }
 
   static async start(options: StartOptions): Promise<NodeRedProcess> {
-    const redJs = require.resolve('node-red/red.js');
+    const redJs = options.redJs ?? require.resolve('node-red/red.js');
     const child = spawn(
-      process.execPath,
+      options.node ?? process.execPath,
       [redJs, '--userDir', options.userDir, '--port', String(options.port ?? 0)],
       { cwd: options.userDir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } },
     );
@@ -202,7 +206,7 @@ export class NodeRedProcess {
     );
     let url = '';
     let flowsStarted = false;
-    await new Promise<string>((resolve, reject) => {
+    await new Promise<void>((resolve, reject) => {
       let settled = false;
       const settle = (fn: () => void) => {
         if (!settled) {
@@ -224,7 +228,7 @@ export class NodeRedProcess {
         if (running) url = running[1];
         if (/\] (Started flows|Waiting for missing types)/.test(line)) flowsStarted = true;
         // Ready once listening and done with the flows it found at start, in either order.
-        if (url && flowsStarted) settle(() => resolve(url));
+        if (url && flowsStarted) settle(() => resolve());
       };
       lineReader(child.stdout as NodeJS.ReadableStream, onLine);
       lineReader(child.stderr as NodeJS.ReadableStream, onLine);

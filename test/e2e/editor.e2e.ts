@@ -51,6 +51,7 @@ describe('end to end: the editor in headless Chromium', function () {
   const typedToken = newToken();
   /** Every answer and push message the editor received that could carry a credential. */
   const received: Array<{ what: string; text: string }> = [];
+  const reading: Array<Promise<void>> = [];
 
   before(async function () {
     if (!fs.existsSync(CHROMIUM)) {
@@ -80,10 +81,12 @@ describe('end to end: the editor in headless Chromium', function () {
     page.on('response', (response) => {
       const url = new URL(response.url());
       if (/^\/(flows|credentials\/|nodes)/.test(url.pathname)) {
-        void response
-          .text()
-          .then((text) => received.push({ what: `${url.pathname} answer`, text }))
-          .catch(() => undefined);
+        reading.push(
+          response
+            .text()
+            .then((text) => void received.push({ what: `${url.pathname} answer`, text }))
+            .catch(() => undefined),
+        );
       }
     });
     page.on('websocket', (socket) =>
@@ -227,6 +230,7 @@ describe('end to end: the editor in headless Chromium', function () {
       await page.locator('#node-config-input-token').waitFor({ state: 'detached' });
     }
 
+    await Promise.all(reading);
     const whats = new Set(received.map((r) => r.what));
     assert.ok(whats.has('/flows answer'), 'the flows answer was captured');
     assert.ok(whats.has('comms message'), 'comms messages were captured');

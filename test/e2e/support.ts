@@ -6,7 +6,18 @@ import { NodeRedProcess, packPackage, prepareUserDir } from '../../scripts/node-
 
 /** Everything made for this run of the end-to-end suite lives here and goes at its end. */
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plex-home-e2e-'));
-process.on('exit', () => fs.rmSync(workDir, { recursive: true, force: true }));
+/** Runtimes started by this run: none may outlive it, even when a test run is cut short. */
+const started = new Set<NodeRedProcess>();
+process.on('exit', () => {
+  for (const nodeRed of started) {
+    try {
+      process.kill(nodeRed.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  fs.rmSync(workDir, { recursive: true, force: true });
+});
 
 let tarball: Promise<string> | undefined;
 
@@ -36,6 +47,8 @@ export async function startRuntime(name: string): Promise<Runtime> {
     credentialSecret: randomBytes(16).toString('hex'),
   });
   const nodeRed = await NodeRedProcess.start({ userDir, port: 0 });
+  started.add(nodeRed);
+  void nodeRed.exit.then(() => started.delete(nodeRed));
   return {
     nodeRed,
     url: nodeRed.url,
