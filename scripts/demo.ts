@@ -64,9 +64,10 @@ async function main(): Promise<void> {
     account = accountNode('plex.tv', 'https://plex.tv', plexToken, clientIdentifier());
   } else {
     const token = randomBytes(16).toString('hex');
-    double = new PlexTvDouble({ token, log: (line) => say(`plex.tv double | ${line}`) });
-    await listenOrExplain(() => double!.start(plexPort), plexPort, 'DEMO_PLEX_PORT', 'the double');
-    account = accountNode('plex.tv double', double.url, token, randomUUID());
+    const plexTv = new PlexTvDouble({ token, log: (line) => say(`plex.tv double | ${line}`) });
+    await listenOrExplain(() => plexTv.start(plexPort), plexPort, 'DEMO_PLEX_PORT', 'the double');
+    double = plexTv;
+    account = accountNode('plex.tv double', plexTv.url, token, randomUUID());
   }
 
   try {
@@ -139,7 +140,11 @@ function instructions(editorUrl: string, examples: Example[], plex?: PlexTvDoubl
             `${u.pin ? ', PIN set' : ''}`,
         ),
       ]
-    : ['plex.tv: https://plex.tv, with the token from PLEX_TOKEN (stored as a credential)'];
+    : [
+        'plex.tv: https://plex.tv, with the token from PLEX_TOKEN (stored as a credential).',
+        "The examples send the stand-in's user ids: double-click the inject node and put one",
+        "of your managed users' ids in its payload first. Removing a PIN here is for real.",
+      ];
   return [
     '',
     '──────────────────────────────────────────────────────────────────────',
