@@ -9,12 +9,14 @@ import {
   NodeRedProcess,
   NodeRedStartError,
   ROOT,
+  examplePinCredential,
   examplesAsFlows,
   loadExamples,
   missingBuildFiles,
   nodeId,
   packPackage,
   packageInfo,
+  plexInjects,
   prepareUserDir,
   type Example,
   type FlowNode,
@@ -32,6 +34,8 @@ const LOCK_FILE = path.join(DEMO_DIR, 'demo.pid');
 const CLIENT_ID_FILE = path.join(DEMO_DIR, 'client-identifier');
 // Encrypts .demo/node-red/flows_cred.json; fixed so restarts can read it. Not for production use.
 const CREDENTIAL_SECRET = 'node-red-contrib-plex-home demo credentials';
+/** The PIN the examples' plex-set-pin nodes set on the stand-in's users. */
+const DEMO_PIN = '1234';
 
 /** A problem the user can fix, told in one message. */
 class DemoError extends Error {}
@@ -91,7 +95,9 @@ async function main(): Promise<void> {
   });
 
   const examples = loadExamples();
-  await nodeRed.deploy(examplesAsFlows(examples, account));
+  // Against the real plex.tv, PINs are the user's to choose: the set-PIN nodes get none.
+  const pins = plexToken ? undefined : examplePinCredential(DEMO_PIN);
+  await nodeRed.deploy(examplesAsFlows(examples, account, pins));
   say(instructions(nodeRed.url, examples, plexToken ? undefined : double));
 }
 
@@ -126,11 +132,10 @@ function clientIdentifier(): string {
 }
 
 function instructions(editorUrl: string, examples: Example[], plex?: PlexTvDouble): string {
-  const injects = examples.flatMap((example) =>
-    example.nodes
-      .filter((n) => n.type === 'inject')
-      .map((n) => `"${String(n.name || n.id)}" on the tab "${example.name}"`),
-  );
+  const tabs = examples.map((example) => {
+    const injects = plexInjects([example]).map((n) => `"${String(n.name || n.id)}"`);
+    return `    ${example.name.padEnd(18)} ${injects.join(', ') || '(no inject node)'}`;
+  });
   const home = plex
     ? [
         `plex.tv: the local double at ${plex.url}, with this Plex Home:`,
@@ -139,11 +144,13 @@ function instructions(editorUrl: string, examples: Example[], plex?: PlexTvDoubl
             `  ${String(u.id).padStart(10)}  ${u.title.padEnd(8)} ${u.admin ? 'administrator' : 'managed user'}` +
             `${u.pin ? ', PIN set' : ''}`,
         ),
+        `The set-PIN nodes of the examples set the PIN ${DEMO_PIN}.`,
       ]
     : [
         'plex.tv: https://plex.tv, with the token from PLEX_TOKEN (stored as a credential).',
-        "The examples send the stand-in's user ids: double-click the inject node and put one",
-        "of your managed users' ids in its payload first. Removing a PIN here is for real.",
+        "The examples name the stand-in's users: double-click an inject node and put one of your",
+        "managed users' ids or names in its payload first, and give set-PIN nodes a PIN.",
+        'What the flows do here is for real.',
       ];
   return [
     '',
@@ -151,12 +158,13 @@ function instructions(editorUrl: string, examples: Example[], plex?: PlexTvDoubl
     `Node-RED editor: ${editorUrl}/`,
     ...home,
     '',
-    'Open the editor, then:',
-    `  1. Click the square button on the left of the inject node ${injects.join(', or ')}.`,
-    '  2. Open the debug sidebar (the bug icon at the top right): the user plex.tv sent back',
-    '     (output 1), or the error with its code (output 2).',
-    '  3. Double-click "remove PIN" to see its settings and, in the sidebar, its help; the',
-    '     pencil next to the account opens the plex-account node (the token shows only as set).',
+    'Open the editor. Each example flow has a tab; on it, click the square button on the left',
+    'of an inject node:',
+    ...tabs,
+    'then open the debug sidebar (the bug icon at the top right): what plex.tv sent back',
+    '(output 1), or the error with its code (output 2).',
+    'Double-click a Plex node to see its settings and, in the sidebar, its help; the pencil',
+    'next to the account opens the plex-account node (the token shows only as set).',
     '',
     'The example flows are deployed afresh on every start. Ctrl-C stops Node-RED and the double.',
     '──────────────────────────────────────────────────────────────────────',

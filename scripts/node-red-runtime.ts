@@ -369,11 +369,27 @@ export function loadExamples(dir = EXAMPLES_DIR): Example[] {
 }
 
 /**
- * The examples as the editor would import them, one tab each, with every Plex node using
- * `account` (any account node in an example is replaced by it). `account` may carry
- * `credentials`, which the runtime stores encrypted and never hands back.
+ * Credentials that let the examples run as they are: `plex-set-pin` nodes that take their PIN
+ * from their own credential get `pin`.
  */
-export function examplesAsFlows(examples: Example[], account: FlowNode): FlowNode[] {
+export function examplePinCredential(
+  pin: string,
+): (node: FlowNode) => Record<string, string> | undefined {
+  return (node) =>
+    node.type === 'plex-set-pin' && (node.pinSource ?? 'node') === 'node' ? { pin } : undefined;
+}
+
+/**
+ * The examples as the editor would import them, one tab each, with every Plex node using
+ * `account` (any account node in an example is replaced by it) and each node the credentials
+ * `credentialsOf` gives it. Credentials (the account's too) go in with the nodes; the runtime
+ * stores them encrypted and never hands them back.
+ */
+export function examplesAsFlows(
+  examples: Example[],
+  account: FlowNode,
+  credentialsOf: (node: FlowNode) => Record<string, string> | undefined = () => undefined,
+): FlowNode[] {
   const plexTypes = new Set(packageInfo().nodeTypes);
   const flows: FlowNode[] = [account];
   const seen = new Set<string>([account.id]);
@@ -401,6 +417,8 @@ export function examplesAsFlows(examples: Example[], account: FlowNode): FlowNod
       if (plexTypes.has(node.type) && 'account' in node) {
         if (!node.account || replaced.has(node.account as string)) node.account = account.id;
       }
+      const credentials = credentialsOf(node);
+      if (credentials) node.credentials = credentials;
       flows.push(node);
     }
   }

@@ -115,18 +115,28 @@ describe('end to end: npm run demo', function () {
       assert.deepEqual(await adminApi(url, 'GET', `/credentials/plex-account/${accounts[0].id}`), {
         has_token: true,
       });
-      const [inject] = plexInjects(loadExamples());
-      assert.ok(flows.some((n) => n.id === inject.id));
-      assert.match(demo.output(), new RegExp(`inject node "${String(inject.name)}"`));
+      const examples = loadExamples();
+      for (const example of examples) {
+        const names = plexInjects([example]).map((n) => `"${String(n.name)}"`);
+        assert.match(demo.output(), new RegExp(`${example.name} +${names.join(', ')}`));
+      }
       assert.match(demo.output(), /debug sidebar/);
 
-      await adminApi(url, 'POST', `/inject/${inject.id}`, undefined, { Accept: 'text/plain' });
-      await eventually(
-        () =>
-          /plex\.tv double \| POST \/api\/v2\/home\/users\/restricted\/\d+\?removePin=1 -> 201/.test(
-            demo.output(),
-          ),
-        'the double to log the request',
+      // Every inject of the examples works as deployed: the double logs a request for each.
+      const logged = () =>
+        demo
+          .output()
+          .split('\n')
+          .filter((l) => l.startsWith('plex.tv double |'));
+      for (const inject of plexInjects(examples)) {
+        assert.ok(flows.some((n) => n.id === inject.id));
+        const before = logged().length;
+        await adminApi(url, 'POST', `/inject/${inject.id}`, undefined, { Accept: 'text/plain' });
+        await eventually(() => logged().length > before, `a request from ${String(inject.name)}`);
+      }
+      assert.ok(
+        logged().every((line) => / -> 20[01] /.test(line)),
+        logged().join('\n'),
       );
     });
 

@@ -6,6 +6,7 @@ import { PlexTvDouble } from '../double/plex-tv-double';
 import {
   ACCOUNT_TYPE,
   ROOT,
+  examplePinCredential,
   examplesAsFlows,
   loadExamples,
   nodeId,
@@ -75,7 +76,9 @@ describe('end to end: the editor in headless Chromium', function () {
       maxConcurrent: 4,
       credentials: { token },
     };
-    await runtime.nodeRed.deploy(examplesAsFlows(loadExamples(), account));
+    await runtime.nodeRed.deploy(
+      examplesAsFlows(loadExamples(), account, examplePinCredential('2468')),
+    );
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.on('response', (response) => {

@@ -5,6 +5,7 @@ import { BODIES, PlexTvDouble, type Fault } from '../double/plex-tv-double';
 import {
   ROOT,
   adminApi,
+  examplePinCredential,
   examplesAsFlows,
   loadExamples,
   packageInfo,
@@ -51,8 +52,16 @@ function account(id: string, overrides: Record<string, unknown>, token?: string)
   };
 }
 
-/** http-in /e2e/<route> -> remove PIN (with the given account) -> one http response per output. */
-function endpoint(route: string, accountId: string, y: number): FlowNode[] {
+/**
+ * http-in /e2e/<route> -> a Plex node (remove PIN unless `node` says otherwise) with the given
+ * account -> one http response per output. The user comes from `msg.payload.userId`.
+ */
+function endpoint(
+  route: string,
+  accountId: string,
+  y: number,
+  node: Record<string, unknown> = {},
+): FlowNode[] {
   const id = (suffix: string) => `${route}-${suffix}`;
   return [
     {
@@ -76,6 +85,7 @@ function endpoint(route: string, accountId: string, y: number): FlowNode[] {
       x: 300,
       y,
       wires: [[id('user')], [id('error')]],
+      ...node,
     },
     {
       id: id('user'),
@@ -86,7 +96,7 @@ function endpoint(route: string, accountId: string, y: number): FlowNode[] {
           t: 'set',
           p: 'payload',
           pt: 'msg',
-          to: '{"output": 1, "user": payload, "plex": plex}',
+          to: '{"output": 1, "user": payload, "plex": plex, "home": home}',
           tot: 'jsonata',
         },
       ],
@@ -114,6 +124,7 @@ describe('end to end: a real Node-RED runtime with the packed package', function
   let double: PlexTvDouble;
   let runtime: Runtime;
   const token = newToken();
+  const pin = '7305';
   const answers: string[] = [];
 
   async function call(route: string, body: unknown): Promise<Answer> {
@@ -165,6 +176,21 @@ describe('end to end: a real Node-RED runtime with the packed package', function
         ...endpoint('no-token', 'acc-none', 300),
         ...endpoint('no-client-id', 'acc-no-id', 400),
         ...endpoint('short-timeout', 'acc-short', 500),
+        account('acc-names', { baseUrl: double.url }, token),
+        ...endpoint('by-name', 'acc-names', 600),
+        // Its own account: the names of the Home are cached per account.
+        account('acc-twins', { baseUrl: double.url }, token),
+        ...endpoint('twins', 'acc-twins', 900),
+        ...endpoint('set-pin', 'acc-good', 700, {
+          type: 'plex-set-pin',
+          pinSource: 'msg',
+          pinProperty: 'payload.pin',
+        }),
+        ...endpoint('home-users', 'acc-good', 800, {
+          type: 'plex-home-users',
+          filter: '',
+          filterType: 'str',
+        }),
       ]);
     });
 
@@ -189,16 +215,59 @@ describe('end to end: a real Node-RED runtime with the packed package', function
       assert.ok(!request.url.includes(token));
     });
 
+    it('sets a PIN taken from the message: the PIN only in the request', async () => {
+      const answer = await call('set-pin', { userId: 23456789, pin: pin });
+      assert.equal(answer.output, 1, JSON.stringify(answer));
+      assert.equal(answer.user?.id, 23456789);
+      assert.equal(answer.user?.protected, true);
+      assert.equal(double.users.get(23456789)?.pin, pin);
+      assert.equal(double.requests.at(-1)?.query.pin, pin);
+      assert.ok(!JSON.stringify(answer).includes(pin));
+      // Back to the seeded Home for the cases below.
+      delete double.users.get(23456789)?.pin;
+    });
+
+    it('lists the Home users', async () => {
+      const answer = await call('home-users', {});
+      assert.equal(answer.output, 1, JSON.stringify(answer));
+      const users = answer.user as unknown as Array<{ id: number; title: string }>;
+      assert.deepEqual(users.map((u) => u.id).sort(), [...double.users.keys()].sort());
+      assert.equal(double.requests[0].path, '/api/v2/home/users');
+    });
+
+    it('finds a user by name, then removes that PIN', async () => {
+      double.users.get(12345678)!.pin = '4321';
+      const answer = await call('by-name', { userId: 'kids' });
+      assert.equal(answer.output, 1, JSON.stringify(answer));
+      assert.equal(answer.user?.id, 12345678);
+      assert.equal(double.users.get(12345678)?.pin, undefined);
+      assert.deepEqual(
+        double.requests.map((r) => `${r.method} ${r.path}`),
+        ['GET /api/v2/home/users', 'POST /api/v2/home/users/restricted/12345678'],
+      );
+    });
+
     const cases: Array<{
       code: string;
       route: string;
       userId?: unknown;
       fault?: Fault;
+      pin?: string;
+      /** Adds a managed user, and a second one with the same title, to the Home first. */
+      home?: { id: number; title: string };
       statusCode?: number;
       plexCode?: number;
       requests: number;
     }> = [
-      { code: 'INVALID_USER_ID', route: 'good', userId: '12a', requests: 0 },
+      { code: 'INVALID_USER_ID', route: 'good', userId: '1.5', requests: 0 },
+      { code: 'INVALID_PIN', route: 'set-pin', userId: 23456789, pin: '12a4', requests: 0 },
+      {
+        code: 'AMBIGUOUS_USER',
+        route: 'twins',
+        userId: 'Twin',
+        home: { id: 34567890, title: 'Twin' },
+        requests: 1,
+      },
       { code: 'NOT_CONFIGURED', route: 'no-token', requests: 0 },
       {
         code: 'BAD_REQUEST',
@@ -271,7 +340,12 @@ describe('end to end: a real Node-RED runtime with the packed package', function
     for (const c of cases) {
       it(`${c.code} comes out of output 2`, async () => {
         if (c.fault) double.inject(c.fault);
-        const answer = await call(c.route, { userId: c.userId ?? 23456789 });
+        if (c.home) {
+          const twin = { ...double.users.get(23456789)!, title: c.home.title };
+          double.users.set(c.home.id, { ...twin, id: c.home.id });
+          double.users.set(c.home.id + 1, { ...twin, id: c.home.id + 1 });
+        }
+        const answer = await call(c.route, { userId: c.userId ?? 23456789, pin: c.pin });
         assert.equal(answer.output, 2, JSON.stringify(answer));
         assert.equal(answer.error?.code, c.code, JSON.stringify(answer));
         assert.equal(answer.error?.statusCode, c.statusCode);
@@ -292,7 +366,10 @@ describe('end to end: a real Node-RED runtime with the packed package', function
       );
       const everything = [...answers, runtime.nodeRed.log(), flows, credentials, ...files];
       assert.ok(answers.length >= cases.length, 'answers were recorded');
-      for (const text of everything) assert.ok(!text.includes(token), 'token found');
+      for (const text of everything) {
+        assert.ok(!text.includes(token), 'token found');
+        assert.ok(!text.includes(pin), 'PIN found');
+      }
     });
   });
 
@@ -303,17 +380,35 @@ describe('end to end: a real Node-RED runtime with the packed package', function
       const injects = plexInjects(examples);
       assert.ok(injects.length > 0, 'the examples have inject nodes wired to Plex nodes');
       await runtime.nodeRed.deploy(
-        examplesAsFlows(examples, account('examples-account', { baseUrl: double.url }, token)),
+        examplesAsFlows(
+          examples,
+          account('examples-account', { baseUrl: double.url }, token),
+          examplePinCredential(pin),
+        ),
       );
+      const typeOf = new Map(examples.flatMap((e) => e.nodes).map((n) => [n.id, n.type]));
       for (const inject of injects) {
         double.reset();
+        const target = typeOf.get((inject.wires as string[][])[0][0]);
+        // The list for plex-home-users; the PIN change for the PIN nodes (after a name look-up).
+        const expected =
+          target === 'plex-home-users'
+            ? 'GET /api/v2/home/users'
+            : 'POST /api/v2/home/users/restricted/';
         await adminApi(runtime.url, 'POST', `/inject/${inject.id}`, undefined, {
           Accept: 'text/plain',
         });
-        await eventually(() => double.requests.length > 0, `a request from inject ${inject.id}`);
-        assert.equal(double.requests[0].headers['x-plex-token'], token);
-        assert.ok(!double.requests[0].url.includes(token));
+        await eventually(
+          () => double.requests.some((r) => `${r.method} ${r.path}`.startsWith(expected)),
+          `${expected}… from inject ${inject.id} (${target})`,
+        );
+        for (const request of double.requests) {
+          assert.equal(request.headers['x-plex-token'], token);
+          assert.ok(!request.url.includes(token));
+        }
       }
+      assert.ok(!runtime.nodeRed.log().includes(pin), 'no PIN in the log');
+      assert.ok(!JSON.stringify(await adminApi(runtime.url, 'GET', '/flows')).includes(pin));
     });
   });
 
