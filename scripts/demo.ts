@@ -54,6 +54,9 @@ async function main(): Promise<void> {
   acquireLock();
   const missing = missingBuildFiles();
   if (missing.length > 0) throw new MissingBuildError(missing);
+  if (buildIsStale()) {
+    say('Note: src/ has changed since the last build; `npm run build` makes the demo show it.');
+  }
   await assertPortFree(editorPort, 'DEMO_PORT', 'Node-RED');
   if (!plexToken) await assertPortFree(plexPort, 'DEMO_PLEX_PORT', 'the plex.tv double');
 
@@ -169,6 +172,17 @@ function instructions(editorUrl: string, examples: Example[], plex?: PlexTvDoubl
     'The example flows are deployed afresh on every start. Ctrl-C stops Node-RED and the double.',
     '──────────────────────────────────────────────────────────────────────',
   ].join('\n');
+}
+
+/** Whether a source file is newer than the oldest compiled node file. */
+function buildIsStale(): boolean {
+  const built = Math.min(
+    ...packageInfo().nodeFiles.map((file) => fs.statSync(path.join(ROOT, file)).mtimeMs),
+  );
+  const sources = fs.readdirSync(path.join(ROOT, 'src'), { recursive: true, encoding: 'utf8' });
+  return sources.some(
+    (file) => file.endsWith('.ts') && fs.statSync(path.join(ROOT, 'src', file)).mtimeMs > built,
+  );
 }
 
 function portFromEnv(name: string, fallback: number): number {
