@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { ROOT, npmPack } from './npm-pack';
 
 /**
  * A real Node-RED in a child process, with this package installed into its user directory
@@ -10,7 +11,7 @@ import { promisify } from 'node:util';
  * Used by `npm run demo` and the end-to-end tests.
  */
 
-export const ROOT = path.resolve(__dirname, '..');
+export { ROOT };
 export const EXAMPLES_DIR = path.join(ROOT, 'examples');
 export const ACCOUNT_TYPE = 'plex-account';
 
@@ -70,12 +71,7 @@ export async function packPackage(destination: string): Promise<string> {
   if (missing.length > 0) throw new MissingBuildError(missing);
   fs.mkdirSync(destination, { recursive: true });
   // --ignore-scripts: pack what is built instead of rebuilding (prepare runs tsc).
-  const { stdout } = await run(
-    'npm',
-    ['pack', '--ignore-scripts', '--json', '--pack-destination', destination],
-    { cwd: ROOT, env: npmEnv(), maxBuffer: 16 * 1024 * 1024 },
-  );
-  const [packed] = JSON.parse(stdout) as Array<{ filename: string }>;
+  const packed = npmPack(['--ignore-scripts', '--pack-destination', destination]);
   return path.join(destination, packed.filename);
 }
 

@@ -181,6 +181,7 @@ describe('end to end: a real Node-RED runtime with the packed package', function
         // Its own account: the names of the Home are cached per account.
         account('acc-twins', { baseUrl: double.url }, token),
         ...endpoint('twins', 'acc-twins', 900),
+        ...endpoint('no-account', '', 1000),
         ...endpoint('set-pin', 'acc-good', 700, {
           type: 'plex-set-pin',
           pinSource: 'msg',
@@ -354,6 +355,14 @@ describe('end to end: a real Node-RED runtime with the packed package', function
         assert.equal(double.requests.length, c.requests);
       });
     }
+
+    it('explains a node without an account in words, not as a message key', async () => {
+      const answer = await call('no-account', { userId: 23456789 });
+      assert.equal(answer.error?.code, 'NOT_CONFIGURED');
+      assert.match(answer.error?.message ?? '', / /);
+      assert.doesNotMatch(answer.error?.message ?? '', /^[\w-]+(\.[\w-]+)+$/);
+      assert.equal(double.requests.length, 0);
+    });
 
     it('never lets the token out: answers, log, flows, flow file', async () => {
       const flows = JSON.stringify(await adminApi(runtime.url, 'GET', '/flows'));
