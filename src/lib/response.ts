@@ -15,6 +15,8 @@ export interface PlexErrorBody {
 }
 
 const MAX_SERVER_MESSAGE = 200;
+/** plex.tv's answers nest a few levels; deeper elements are dropped rather than recursed into. */
+const MAX_DEPTH = 32;
 
 /**
  * Parses an XML document into a small element tree, or undefined when it is not XML.
@@ -48,7 +50,7 @@ export function parseXml(body: string): XmlElement | undefined {
   return toElement(rootName, result[rootName]);
 }
 
-function toElement(name: string, node: unknown): XmlElement {
+function toElement(name: string, node: unknown, depth = 0): XmlElement {
   const element: XmlElement = { name, attributes: {}, children: [], text: '' };
   if (typeof node === 'string') {
     element.text = node;
@@ -61,10 +63,10 @@ function toElement(name: string, node: unknown): XmlElement {
     }
   }
   if (typeof node._ === 'string') element.text = node._;
-  if (Array.isArray(node.$$)) {
+  if (Array.isArray(node.$$) && depth < MAX_DEPTH) {
     for (const child of node.$$) {
       if (isRecord(child) && typeof child['#name'] === 'string') {
-        element.children.push(toElement(child['#name'], child));
+        element.children.push(toElement(child['#name'], child, depth + 1));
       }
     }
   }
