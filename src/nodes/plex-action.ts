@@ -43,7 +43,10 @@ export function getAccountClient(
   return account.getClient();
 }
 
-/** RED.util.evaluateNodeProperty, as a promise (JSONata is evaluated asynchronously). */
+/**
+ * RED.util.evaluateNodeProperty, as a promise (JSONata is evaluated asynchronously).
+ * A value with a `then` method is refused: resolving with it would wait on it, maybe forever.
+ */
 export function evaluateProperty(
   RED: NodeAPI,
   node: Node,
@@ -54,6 +57,7 @@ export function evaluateProperty(
   return new Promise((resolve, reject) => {
     RED.util.evaluateNodeProperty(value, type, node, msg, (error, result) => {
       if (error) reject(error);
+      else if (isThenable(result)) reject(new Error('a value with a then method'));
       else resolve(result);
     });
   });
@@ -107,6 +111,15 @@ export function deleteMessageProperty(RED: NodeAPI, msg: NodeMessage, path: stri
   }
   if (typeof target === 'object' && target !== null) {
     delete (target as Record<string | number, unknown>)[parts[parts.length - 1]];
+  }
+}
+
+function isThenable(value: unknown): boolean {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
+  try {
+    return typeof (value as { then?: unknown }).then === 'function';
+  } catch {
+    return true;
   }
 }
 
