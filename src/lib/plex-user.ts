@@ -35,8 +35,8 @@ const USER_NUMBERS = new Set(['id', 'updatedAt']);
 const USER_BOOLEANS = new Set(['hasPassword', 'restricted', 'admin', 'guest', 'protected']);
 const HOME_NUMBERS = new Set(['id', 'guestUserID']);
 const HOME_BOOLEANS = new Set(['guestEnabled', 'subscription']);
-/** Keys that would touch an object's prototype if copied onto it. */
-const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Keys that would touch an object's prototype, or shadow one of its methods, if copied onto it. */
+const isUnsafeKey = (key: string): boolean => key === 'prototype' || key in Object.prototype;
 
 /**
  * Types the attributes of a `user` element (XML attributes are strings; the JSON form
@@ -60,7 +60,7 @@ function typeAttributes(
 ): Attributes {
   const out: Attributes = {};
   for (const key of Object.keys(attributes)) {
-    if (UNSAFE_KEYS.has(key)) continue;
+    if (isUnsafeKey(key)) continue;
     const raw = attributes[key];
     if (numbers.has(key)) out[key] = toNumber(raw);
     else if (booleans.has(key)) out[key] = toBoolean(raw);
