@@ -260,6 +260,10 @@ export class PlexTvClient {
         { statusCode: response.status },
       );
     }
+    // An answer that echoes the token (an authToken field, a proxy) must not carry it into a msg.
+    for (const [key, value] of Object.entries(user)) {
+      if (typeof value === 'string') user[key] = this.redact(value);
+    }
     return user;
   }
 
