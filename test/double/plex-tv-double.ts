@@ -47,7 +47,11 @@ export type Fault =
   | { kind: 'reset' }
   | { kind: 'reset-mid-body' }
   | { kind: 'trickle'; intervalMs: number; chunks: number }
-  | { kind: 'huge'; bytes: number };
+  | { kind: 'huge'; bytes: number }
+  /** A 103 Early Hints answer first, then the documented one. */
+  | { kind: 'informational' }
+  /** Bytes written straight to the socket instead of an HTTP answer, then the socket ends. */
+  | { kind: 'raw'; data: string };
 
 export interface PlexTvDoubleOptions {
   token?: string;
@@ -115,6 +119,8 @@ export class PlexTvDouble {
   peakInFlight = 0;
   /** TCP connections accepted: with keep-alive this stays far below the request count. */
   connections = 0;
+  /** Body bytes the last 'huge' answer got to write before the client hung up. */
+  hugeBytesWritten = 0;
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
   private readonly faults: Array<{ fault: Fault; times: number }> = [];
@@ -255,9 +261,11 @@ export class PlexTvDouble {
         res.writeHead(201, { 'Content-Type': 'application/xml' });
         const chunk = `<!--${'x'.repeat(64 * 1024 - 7)}-->`;
         let left = fault.bytes;
+        this.hugeBytesWritten = 0;
         const pump = () => {
           while (left > 0 && !res.destroyed) {
             left -= chunk.length;
+            this.hugeBytesWritten += chunk.length;
             if (!res.write(chunk)) return void res.once('drain', pump);
           }
           if (!res.destroyed) res.end('<user id="1"/>');
@@ -265,6 +273,13 @@ export class PlexTvDouble {
         pump();
         return;
       }
+      case 'informational':
+        res.writeEarlyHints({ link: '</avatar>; rel=preload; as=image' });
+        this.behave(req, res, url, Object.fromEntries(url.searchParams));
+        return;
+      case 'raw':
+        req.socket.end(fault.data);
+        return;
     }
   }
 

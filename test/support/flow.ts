@@ -27,6 +27,11 @@ export interface LoadedFlow {
   error: NodeMessage[];
   completions: Completion[];
   statuses: unknown[];
+  /** The flow and credentials it was loaded with, to redeploy it changed. */
+  definition: Array<{ id: string; type: string; [key: string]: unknown }>;
+  credentials: Record<string, unknown>;
+  /** Every send() call of the node, in order, even when nothing is wired to receive it. */
+  sent: Array<NodeMessage | Array<NodeMessage | null> | null>;
   /** Waits until `count` messages have completed (done() called). */
   completed(count: number): Promise<void>;
   /** Everything the flow let out, as text: outputs, statuses, logs, done(err) errors. */
@@ -90,10 +95,13 @@ export async function loadFlow(options: FlowOptions = {}): Promise<LoadedFlow> {
   const node = helper.getNode('n1');
   const loaded: LoadedFlow = {
     node,
+    definition: flow,
+    credentials,
     user: [],
     error: [],
     completions: [],
     statuses: [],
+    sent: [],
     completed: async (count) => {
       await waitFor(() => loaded.completions.length >= count, `${count} completions`);
       // Node-RED delivers sent messages on a later setImmediate than the done() that follows them.
@@ -121,6 +129,12 @@ export async function loadFlow(options: FlowOptions = {}): Promise<LoadedFlow> {
   const internals = node as unknown as {
     _complete(msg: NodeMessage, error?: Error): void;
     status(s: unknown): void;
+    send(msg: NodeMessage | Array<NodeMessage | null> | null): void;
+  };
+  const send = internals.send.bind(node);
+  internals.send = (msg) => {
+    loaded.sent.push(msg);
+    send(msg);
   };
   const complete = internals._complete.bind(node);
   internals._complete = (msg, error) => {

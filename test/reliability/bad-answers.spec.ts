@@ -1,0 +1,354 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { BODIES, DOUBLE_TOKEN, PlexTvDouble, type Fault } from '../double/plex-tv-double';
+import { helper, useNodeRedWithDouble } from '../support/flow';
+import { NODE_CASES } from './cases';
+import { KIDS } from './shapes';
+import {
+  checkInvariants,
+  completed,
+  loadCase,
+  outcomeOf,
+  sendTagged,
+  tally,
+  type NodeCase,
+} from './support';
+
+const TIMEOUT_MS = 400;
+const TEN_MB = 10 * 1024 * 1024;
+const KIDS_XML = `<user id="${KIDS}" uuid="0000000000bc614e" title="Kids" restricted="1" protected="0"/>`;
+const LAUGHS =
+  '<!DOCTYPE lolz [<!ENTITY lol "lol">' +
+  Array.from(
+    { length: 9 },
+    (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i || ''};`.repeat(10)}">`,
+  ).join('') +
+  ']>';
+
+interface Context {
+  double: PlexTvDouble;
+  /** A second server, standing for any host that is not plex.tv. */
+  other: PlexTvDouble;
+}
+
+/** One way plex.tv (or whatever stands in its place) can answer, and what the node must make of it. */
+interface Answer {
+  what: string;
+  fault?: (nodeCase: NodeCase, context: Context) => Fault;
+  /** Another place to send the request to, for answers that are no HTTP at all. */
+  baseUrl?: () => Promise<string>;
+  /** The error code on output 2 (or in done(err)), or 'ok' for output 1. */
+  expect: string;
+  check?: (output: string, context: Context) => void;
+}
+
+function status(status: number, body = '', headers?: Record<string, string>): Fault {
+  return { kind: 'status', status, body, headers };
+}
+
+function created(body: string, contentType = 'application/xml'): Fault {
+  return { kind: 'status', status: 201, body, contentType };
+}
+
+/** A port that refuses connections: bound, then closed, so nothing else listens on it. */
+async function closedPort(): Promise<string> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return `http://127.0.0.1:${port}`;
+}
+
+const ANSWERS: Answer[] = [
+  // Every status class.
+  {
+    what: '103 Early Hints, then the answer',
+    fault: () => ({ kind: 'informational' }),
+    expect: 'ok',
+  },
+  { what: '200 with the user', fault: (c) => status(200, c.xmlAnswer(KIDS_XML)), expect: 'ok' },
+  { what: '202 with no body', fault: () => status(202), expect: 'BAD_RESPONSE' },
+  { what: '204 No Content', fault: () => status(204), expect: 'BAD_RESPONSE' },
+  ...[301, 302, 307, 308].map<Answer>((code) => ({
+    what: `${code} to another host`,
+    fault: (_c, { other }) => status(code, '', { Location: `${other.url}/steal` }),
+    expect: 'HTTP_ERROR',
+    check: (_output, { other }) =>
+      assert.equal(other.requests.length, 0, 'the redirect is not followed'),
+  })),
+  { what: '304 Not Modified', fault: () => status(304), expect: 'HTTP_ERROR' },
+  {
+    what: '400 with a JSON error',
+    fault: () => status(400, '{"errors":[{"code":1000}]}'),
+    expect: 'BAD_REQUEST',
+  },
+  {
+    what: '401 with a plain error',
+    fault: () => status(401, BODIES.pleaseSignIn),
+    expect: 'UNAUTHORIZED',
+  },
+  { what: '403 with no body', fault: () => status(403), expect: 'FORBIDDEN' },
+  { what: '404 with HTML', fault: () => status(404, BODIES.html), expect: 'NOT_FOUND' },
+  { what: '405', fault: () => status(405, 'Method Not Allowed'), expect: 'HTTP_ERROR' },
+  { what: '410', fault: () => status(410), expect: 'HTTP_ERROR' },
+  { what: '418', fault: () => status(418, '{"error":"teapot"}'), expect: 'HTTP_ERROR' },
+  {
+    what: '429 with a bad Retry-After',
+    fault: () => status(429, BODIES.rateLimitedJson, { 'Retry-After': 'soon' }),
+    expect: 'RATE_LIMITED',
+  },
+  {
+    what: '500 with an error that names the token',
+    fault: () =>
+      status(500, `<errors><error code="1" message="bad token ${DOUBLE_TOKEN}"/></errors>`),
+    expect: 'SERVER_ERROR',
+  },
+  { what: '502 with HTML', fault: () => status(502, BODIES.html), expect: 'SERVER_ERROR' },
+  {
+    what: '503 with Retry-After',
+    fault: () => status(503, '', { 'Retry-After': '3600' }),
+    expect: 'SERVER_ERROR',
+  },
+  { what: '504', fault: () => status(504, '<errors>'), expect: 'SERVER_ERROR' },
+  { what: '599', fault: () => status(599), expect: 'SERVER_ERROR' },
+  { what: '999', fault: () => status(999), expect: 'HTTP_ERROR' },
+  // Bodies of a 2xx that do not hold a user.
+  { what: 'an empty body', fault: () => created(''), expect: 'BAD_RESPONSE' },
+  { what: 'blanks only', fault: () => created(' \r\n\t '), expect: 'BAD_RESPONSE' },
+  {
+    what: 'truncated XML',
+    fault: (c) => created(c.xmlAnswer(KIDS_XML).slice(0, 30)),
+    expect: 'BAD_RESPONSE',
+  },
+  {
+    what: 'a bare XML declaration',
+    fault: () => created('<?xml version="1.0"?>'),
+    expect: 'BAD_RESPONSE',
+  },
+  {
+    what: 'XML with a DOCTYPE and entity expansion (billion laughs)',
+    fault: (c) => created(`${LAUGHS}${c.xmlAnswer(`<user id="${KIDS}" title="&lol9;"/>`)}`),
+    expect: 'BAD_RESPONSE',
+    check: (output) => assert.ok(!output.includes('lollollol'), 'no entity was expanded'),
+  },
+  {
+    what: 'XML with an external entity',
+    fault: (c) =>
+      created(
+        `<!DOCTYPE user [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>${c.xmlAnswer(`<user id="${KIDS}" title="&xxe;"/>`)}`,
+      ),
+    expect: 'BAD_RESPONSE',
+    check: (output) => assert.ok(!output.includes('root:'), 'no file was read'),
+  },
+  {
+    what: 'XML with an unused DOCTYPE',
+    fault: (c) => created(`<!DOCTYPE user>${c.xmlAnswer(KIDS_XML)}`),
+    expect: 'ok',
+  },
+  {
+    what: 'a 10 MB body',
+    fault: () => ({ kind: 'huge', bytes: TEN_MB }),
+    expect: 'BAD_RESPONSE',
+    check: (_output, { double }) =>
+      assert.ok(
+        double.hugeBytesWritten < TEN_MB / 2,
+        `${double.hugeBytesWritten} bytes written before the client hung up`,
+      ),
+  },
+  {
+    what: 'nested XML, 100,000 levels',
+    fault: () => created(`${'<a>'.repeat(100_000)}${'</a>'.repeat(100_000)}`),
+    expect: 'BAD_RESPONSE',
+  },
+  {
+    what: 'JSON where XML was asked',
+    fault: (c) =>
+      created(c.jsonAnswer({ id: KIDS, title: 'Kids', restricted: true }), 'application/json'),
+    expect: 'ok',
+  },
+  {
+    what: 'JSON wrapped in a user key',
+    fault: () => created(JSON.stringify({ user: { id: KIDS } }), 'application/json'),
+    expect: 'ok',
+  },
+  {
+    what: 'JSON with a __proto__ key',
+    fault: (c) =>
+      created(
+        c.jsonAnswer(
+          JSON.parse(`{"__proto__":{"polluted":"yes"},"id":${KIDS}}`) as Record<string, unknown>,
+        ),
+        'application/json',
+      ),
+    expect: 'ok',
+    check: (output) => {
+      assert.ok(!output.includes('polluted'), 'no prototype key copied');
+      assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    },
+  },
+  {
+    what: 'truncated JSON',
+    fault: () => created(`{"id":${KIDS},"title":"Ki`, 'application/json'),
+    expect: 'BAD_RESPONSE',
+  },
+  {
+    what: 'a JSON array',
+    fault: () => created(`[${KIDS}]`, 'application/json'),
+    expect: 'BAD_RESPONSE',
+  },
+  { what: 'JSON null', fault: () => created('null', 'application/json'), expect: 'BAD_RESPONSE' },
+  {
+    what: 'HTML with 200',
+    fault: () => ({ kind: 'status', status: 200, body: BODIES.html, contentType: 'text/html' }),
+    expect: 'BAD_RESPONSE',
+  },
+  {
+    what: 'binary garbage',
+    fault: () => created('\u0000\u00ff\ufffd<\u0001>\u0002', 'application/octet-stream'),
+    expect: 'BAD_RESPONSE',
+  },
+  // A user element that is not quite one.
+  {
+    what: 'a user element with no attributes',
+    fault: (c) => created(c.xmlAnswer('<user/>')),
+    expect: 'BAD_RESPONSE',
+  },
+  {
+    what: 'a user element without id',
+    fault: (c) => created(c.xmlAnswer('<user title="Kids" restricted="1"/>')),
+    expect: 'BAD_RESPONSE',
+  },
+  ...['', '0', '-1', '1.5', '1e400', '0x10', '99999999999999999999', 'NaN', '12 34'].map<Answer>(
+    (id) => ({
+      what: `a user id of "${id}"`,
+      fault: (c) => created(c.xmlAnswer(`<user id="${id}" title="Kids"/>`)),
+      expect: 'BAD_RESPONSE',
+    }),
+  ),
+  {
+    what: 'a user id with blanks',
+    fault: (c) => created(c.xmlAnswer(`<user id=" ${KIDS} "/>`)),
+    expect: 'ok',
+  },
+  {
+    what: 'attributes with odd values',
+    fault: (c) =>
+      created(
+        c.xmlAnswer(
+          `<user id="${KIDS}" updatedAt="soon" protected="maybe" restricted="2" admin="" title="${'K'.repeat(100_000)}" email="&#9;&#x85;&#xfffd;" friendlyName="ℌ𝔢𝔩𝔩𝔬 👋" thumb="javascript:alert(1)" extra=""/>`,
+        ),
+      ),
+    expect: 'ok',
+  },
+  {
+    what: 'a character reference XML forbids',
+    fault: (c) => created(c.xmlAnswer(`<user id="${KIDS}" email="&#1;"/>`)),
+    expect: 'BAD_RESPONSE',
+  },
+  {
+    what: 'attributes named like Object.prototype members',
+    fault: (c) =>
+      created(
+        c.xmlAnswer(
+          `<user id="${KIDS}" constructor="x" toString="y" __proto__="w" valueOf="v" isPrototypeOf="u"/>`,
+        ),
+      ),
+    expect: 'ok',
+    check: (output) =>
+      assert.ok(
+        !/"(constructor|toString|valueOf|isPrototypeOf)":/.test(output),
+        'no Object.prototype member shadowed on the user',
+      ),
+  },
+  // xml2js stops at a hasOwnProperty attribute followed by another one: a clean refusal.
+  {
+    what: 'a hasOwnProperty attribute',
+    fault: (c) => created(c.xmlAnswer(`<user id="${KIDS}" hasOwnProperty="z" title="x"/>`)),
+    expect: 'BAD_RESPONSE',
+  },
+  {
+    what: 'a user that carries the token',
+    fault: (c) =>
+      created(c.xmlAnswer(`<user id="${KIDS}" title="Kids" authToken="${DOUBLE_TOKEN}"/>`)),
+    expect: 'ok',
+  },
+  // Transport failures.
+  { what: 'no answer at all', fault: () => ({ kind: 'hang' }), expect: 'TIMEOUT' },
+  {
+    what: 'a body that trickles in slower than the timeout',
+    fault: () => ({ kind: 'trickle', intervalMs: 50, chunks: 40 }),
+    expect: 'TIMEOUT',
+  },
+  { what: 'a reset before the answer', fault: () => ({ kind: 'reset' }), expect: 'NETWORK' },
+  {
+    what: 'a reset in the middle of the body',
+    fault: () => ({ kind: 'reset-mid-body' }),
+    expect: 'NETWORK',
+  },
+  {
+    what: 'bytes that are not HTTP',
+    fault: () => ({ kind: 'raw', data: 'SSH-2.0-OpenSSH_9.6\r\n' }),
+    expect: 'NETWORK',
+  },
+  {
+    what: 'a body shorter than its Content-Length',
+    fault: () => ({
+      kind: 'raw',
+      data: 'HTTP/1.1 201 Created\r\nContent-Type: application/xml\r\nContent-Length: 500\r\n\r\n<user id="1"/>',
+    }),
+    expect: 'NETWORK',
+  },
+  { what: 'connection refused', baseUrl: closedPort, expect: 'NETWORK' },
+  // RFC 2606: .invalid never resolves, so no traffic leaves the machine.
+  {
+    what: 'an address that does not resolve',
+    baseUrl: async () => 'http://plex.invalid',
+    expect: 'NETWORK',
+  },
+];
+
+describe('reliability: bad answers', () => {
+  const currentDouble = useNodeRedWithDouble();
+  const other = new PlexTvDouble();
+  before(() => other.start());
+  after(() => other.stop());
+  beforeEach(() => other.reset());
+
+  it(`covers at least ${ANSWERS.length} answers`, () => {
+    assert.ok(ANSWERS.length >= 40);
+  });
+
+  for (const nodeCase of NODE_CASES) {
+    for (const answer of ANSWERS) {
+      const expect = nodeCase.expectations?.[answer.what] ?? answer.expect;
+      it(`${nodeCase.type}: ${answer.what} -> ${expect}, output 2 wired and not`, async () => {
+        const double = currentDouble();
+        const context = { double, other };
+        const baseUrl = answer.baseUrl ? await answer.baseUrl() : double.url;
+        for (const errorWired of [true, false]) {
+          double.reset();
+          if (answer.fault) double.inject(answer.fault(nodeCase, context));
+          const flow = await loadCase(nodeCase, double, {
+            errorWired,
+            account: { baseUrl, timeout: TIMEOUT_MS },
+          });
+          const msg = nodeCase.good();
+          const tags = sendTagged(flow, [msg]);
+          tally.answers++;
+          await completed(flow, 1);
+          checkInvariants(flow, tags, { errorWired }, [DOUBLE_TOKEN, ...nodeCase.secrets]);
+          const { msg: out, code } = outcomeOf(flow, [...tags][0]);
+          assert.equal(out, msg, 'the incoming msg is sent on');
+          assert.equal(code ?? 'ok', expect, JSON.stringify(out.error));
+          const output = flow.everythingSaid();
+          assert.ok(
+            output.length < 1024 * 1024,
+            `what the node said stays small (${output.length} chars)`,
+          );
+          answer.check?.(output, context);
+          await helper.unload();
+        }
+      });
+    }
+  }
+});

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { DOUBLE_TOKEN } from '../double/plex-tv-double';
+import { useNodeRedWithDouble } from '../support/flow';
+import { NODE_CASES } from './cases';
+import { checkInvariants, completed, loadCase, outcomeOf, sendTagged, tally } from './support';
+
+describe('reliability: bad input', () => {
+  const currentDouble = useNodeRedWithDouble();
+
+  for (const nodeCase of NODE_CASES) {
+    for (const input of nodeCase.inputs) {
+      for (const errorWired of [true, false]) {
+        it(`${nodeCase.type}: ${input.shapes.length} shapes of the ${input.name}, output 2 ${errorWired ? 'wired' : 'not wired'}`, async () => {
+          assert.ok(input.shapes.length >= 40, 'at least 40 shapes');
+          const double = currentDouble();
+          const flow = await loadCase(nodeCase, double, { errorWired });
+          const values = input.shapes.map((shape) => shape.value());
+          const msgs = values.map((value) => input.message(value));
+          const tags = [...sendTagged(flow, msgs)];
+          tally.inputs += msgs.length;
+          await completed(flow, msgs.length);
+          checkInvariants(flow, new Set(tags), { errorWired }, [DOUBLE_TOKEN, ...nodeCase.secrets]);
+          const accepted = input.shapes.filter((shape) => shape.accepts !== undefined);
+          input.shapes.forEach((shape, i) => {
+            const { msg, code } = outcomeOf(flow, tags[i]);
+            assert.equal(msg, msgs[i], `${shape.what}: the incoming msg is sent on`);
+            if (shape.accepts === undefined) {
+              assert.equal(code, input.invalidCode, `${shape.what} is refused`);
+              // The refused value stays in msg.payload; it must not be copied into the error's text.
+              const text = JSON.stringify(msg.error ?? null);
+              if (typeof values[i] === 'string' && (values[i] as string).trim().length > 4) {
+                assert.ok(
+                  !text.includes((values[i] as string).trim()),
+                  `${shape.what} is not echoed`,
+                );
+              }
+            } else {
+              assert.notEqual(code, input.invalidCode, `${shape.what} is read`);
+            }
+          });
+          assert.equal(double.requests.length, accepted.length, 'refused input makes no request');
+          for (const shape of accepted) {
+            assert.ok(
+              double.requests.some((r) => r.url.includes(String(shape.accepts))),
+              `${shape.what} reached plex.tv as ${shape.accepts}`,
+            );
+          }
+        });
+      }
+    }
+  }
+});

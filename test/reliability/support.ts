@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict';
+import type { NodeMessage } from 'node-red';
+import { DOUBLE_TOKEN, type PlexTvDouble } from '../double/plex-tv-double';
+import { helper, loadFlow, waitFor, type FlowOptions, type LoadedFlow } from '../support/flow';
+
+/** One way of feeding a node: which message property carries the input, and what a bad value gives. */
+export interface NodeInput {
+  name: string;
+  /** A message whose input `name` is `value`, the other inputs being valid. */
+  message(value: unknown): Record<string, unknown>;
+  /** The error code for a value the node refuses. */
+  invalidCode: string;
+  /** Values to feed it, hand-picked and generated (shapes.ts). */
+  shapes: Shape[];
+}
+
+/** A payload shape: what it is, a fresh value of it, and whether the node must refuse it. */
+export interface Shape {
+  what: string;
+  value(): unknown;
+  /** Undefined: the node refuses it with the input's invalid code. A number: the user id it must read. */
+  accepts?: number;
+}
+
+/**
+ * An action node under test. Nodes are described here once, and every table of the suite
+ * (bad input, bad answers, runtime faults, load) runs against each of them.
+ */
+export interface NodeCase {
+  type: string;
+  modules: unknown[];
+  /** Node configuration beyond the account and the wires. */
+  config?: Record<string, unknown>;
+  /** A message that succeeds against the double's seed users. */
+  good(): Record<string, unknown>;
+  /** A message that plex.tv refuses (404 or similar), still reaching the double. */
+  refused(): Record<string, unknown>;
+  inputs: NodeInput[];
+  /** Secrets besides the token that must never come out (a PIN, say). */
+  secrets: string[];
+  /** A 2xx body carrying these `user` elements, in the shape this node reads. */
+  xmlAnswer(users: string): string;
+  /** The same as JSON (plex.tv answers JSON when asked to, and a proxy may anyway). */
+  jsonAnswer(user: Record<string, unknown>): string;
+  /** Where this node reads an answer differently from plex-remove-pin: answer -> code or 'ok'. */
+  expectations?: Record<string, string>;
+  /** The path every request of `good()` goes to. */
+  path: RegExp;
+}
+
+/** Figures the suite counts, printed at the end as one line. */
+export const tally = {
+  inputs: 0,
+  answers: 0,
+  faults: 0,
+  messages: 0,
+  lost: 0,
+  duplicated: 0,
+  leaks: 0,
+  crashes: 0,
+};
+
+/** Measurements printed under the summary line (close times, heap, peak in flight). */
+export const figures: string[] = [];
+
+/** Process-level failures seen while the suite ran: they count as crashes. */
+const processFailures: string[] = [];
+const onUncaught = (error: unknown) =>
+  processFailures.push(`uncaughtException: ${describe(error)}`);
+const onUnhandled = (reason: unknown) =>
+  processFailures.push(`unhandledRejection: ${describe(reason)}`);
+
+function describe(value: unknown): string {
+  return value instanceof Error ? (value.stack ?? value.message) : String(value);
+}
+
+before(() => {
+  process.on('uncaughtException', onUncaught);
+  process.on('unhandledRejection', onUnhandled);
+});
+
+after(function () {
+  process.off('uncaughtException', onUncaught);
+  process.off('unhandledRejection', onUnhandled);
+  tally.crashes += processFailures.length;
+  const t = tally;
+  console.log(
+    `      reliability: ${t.inputs} inputs, ${t.answers} server answers, ${t.faults} faults, ${t.messages} messages: ` +
+      `${t.lost} lost, ${t.duplicated} duplicated, ${t.leaks} leaks, ${t.crashes} crashes`,
+  );
+  for (const figure of figures) console.log(`        ${figure}`);
+  for (const failure of processFailures) console.log(failure);
+  assert.equal(
+    t.lost + t.duplicated + t.leaks + t.crashes,
+    0,
+    'the reliability suite found failures',
+  );
+});
+
+/** Fails the current test on any process-level failure seen so far. */
+export function assertNoProcessFailures(): void {
+  assert.deepEqual(processFailures, [], 'no uncaught exception or unhandled rejection');
+}
+
+export type Out = NodeMessage & { error?: { code: string; message: string }; rel?: number };
+
+let nextTag = 0;
+
+/** Sends messages, each tagged so its outputs and completion can be told apart. */
+export function sendTagged(flow: LoadedFlow, msgs: Array<Record<string, unknown>>): Set<number> {
+  const tags = new Set<number>();
+  for (const msg of msgs) {
+    const rel = nextTag++;
+    tags.add(rel);
+    msg.rel = rel;
+    tally.messages++;
+    flow.node.receive(msg as NodeMessage);
+  }
+  return tags;
+}
+
+export interface Expectation {
+  /** Whether output 2 is wired (otherwise errors go to done(err)). */
+  errorWired: boolean;
+  /** The node was closed with these messages in flight: a done() each and no output at all. */
+  closed?: boolean;
+}
+
+/**
+ * The invariants every case checks: one done() and one outcome per input (a message on
+ * exactly one output, or done(err) when output 2 is not wired, or nothing after close),
+ * no INTERNAL error (something threw that the package did not expect), no secret in
+ * anything the flow said. Counts failures into the tally, then asserts.
+ */
+export function checkInvariants(
+  flow: LoadedFlow,
+  tags: Set<number>,
+  expectation: Expectation,
+  secrets: string[] = [DOUBLE_TOKEN],
+): void {
+  const completions = new Map<number, number>();
+  const outcomes = new Map<number, number>();
+  const bump = (map: Map<number, number>, msg: NodeMessage | null | undefined) => {
+    const rel = (msg as Out | null | undefined)?.rel;
+    if (rel !== undefined && tags.has(rel)) map.set(rel, (map.get(rel) ?? 0) + 1);
+  };
+  let internal = 0;
+  for (const completion of flow.completions) {
+    bump(completions, completion.msg);
+    if (completion.error) bump(outcomes, completion.msg);
+    if ((completion.error as { code?: string } | undefined)?.code === 'INTERNAL') internal++;
+  }
+  for (const msg of [...flow.user, ...flow.error]) {
+    bump(outcomes, msg);
+    if ((msg as Out).error?.code === 'INTERNAL') internal++;
+  }
+  let lost = 0;
+  let duplicated = 0;
+  for (const tag of tags) {
+    const done = completions.get(tag) ?? 0;
+    const outs = outcomes.get(tag) ?? 0;
+    const wanted = expectation.closed ? 0 : 1;
+    if (done === 0 || outs < wanted) lost++;
+    if (done > 1 || outs > wanted) duplicated++;
+  }
+  const said = flow.everythingSaid();
+  const leaked = secrets.filter((secret) => secret && said.includes(secret));
+  tally.lost += lost;
+  tally.duplicated += duplicated;
+  tally.leaks += leaked.length;
+  tally.crashes += internal;
+  if (!expectation.errorWired) {
+    assert.equal(flow.error.length, 0, 'nothing on an unwired output 2');
+  }
+  assert.equal(lost, 0, `${lost} of ${tags.size} messages lost`);
+  assert.equal(duplicated, 0, `${duplicated} of ${tags.size} messages duplicated`);
+  assert.deepEqual(leaked, [], 'a secret came out');
+  assert.equal(internal, 0, 'an INTERNAL error: something threw unexpectedly');
+  assertNoProcessFailures();
+}
+
+/** The one outcome of a tagged message: its output message and whether it was an error. */
+export function outcomeOf(flow: LoadedFlow, tag: number): { msg: Out; code?: string } {
+  const ok = flow.user.find((m) => (m as Out).rel === tag) as Out | undefined;
+  if (ok) return { msg: ok };
+  const failed = flow.error.find((m) => (m as Out).rel === tag) as Out | undefined;
+  if (failed) return { msg: failed, code: failed.error?.code };
+  const completion = flow.completions.find((c) => (c.msg as Out).rel === tag);
+  assert.ok(completion?.error, `message ${tag} has an outcome`);
+  return {
+    msg: completion.msg as Out,
+    code: (completion.error as { code?: string }).code,
+  };
+}
+
+/** Loads `nodeCase` wired to the double, with short timeouts and no retries unless told. */
+export function loadCase(
+  nodeCase: NodeCase,
+  double: PlexTvDouble | undefined,
+  options: FlowOptions = {},
+): Promise<LoadedFlow> {
+  return loadFlow({
+    double,
+    type: nodeCase.type,
+    nodes: nodeCase.modules,
+    ...options,
+    account: { timeout: 1000, retries: 0, ...options.account },
+    node: { ...nodeCase.config, ...options.node },
+  });
+}
+
+/**
+ * Waits until `count` messages completed, or `ms` passed: it does not fail by itself, so
+ * that checkInvariants counts what is missing as lost.
+ */
+export async function completed(flow: LoadedFlow, count: number, ms = 10_000): Promise<void> {
+  await waitFor(() => flow.completions.length >= count, `${count} completions`, ms).catch(() => {});
+  for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+export { helper };
