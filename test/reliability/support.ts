@@ -33,8 +33,8 @@ export interface NodeCase {
   config?: Record<string, unknown>;
   /** A message that succeeds against the double's seed users. */
   good(): Record<string, unknown>;
-  /** A message that plex.tv refuses (404 or similar), still reaching the double. */
-  refused(): Record<string, unknown>;
+  /** A message that reaches plex.tv and is refused there (404, say), when the node has one. */
+  refused?(): Record<string, unknown>;
   inputs: NodeInput[];
   /** Secrets besides the token that must never come out (a PIN, say). */
   secrets: string[];
