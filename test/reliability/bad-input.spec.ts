@@ -47,6 +47,26 @@ describe('reliability: bad input', () => {
           }
         });
       }
+
+      it(`${nodeCase.type}: a message whose ${input.name} property throws when read`, async () => {
+        const double = currentDouble();
+        const flow = await loadCase(nodeCase, double);
+        const msg = input.message(undefined);
+        for (const key of Object.keys(msg)) {
+          Object.defineProperty(msg, key, {
+            enumerable: true,
+            get: () => {
+              throw new Error(`reading ${key}`);
+            },
+          });
+        }
+        const tags = sendTagged(flow, [msg]);
+        tally.inputs++;
+        await completed(flow, 1);
+        checkInvariants(flow, tags, { errorWired: true }, [DOUBLE_TOKEN, ...nodeCase.secrets]);
+        assert.equal(outcomeOf(flow, [...tags][0]).code, input.invalidCode);
+        assert.equal(double.requests.length, 0);
+      });
     }
   }
 });
