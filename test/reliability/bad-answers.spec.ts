@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { BODIES, DOUBLE_TOKEN, PlexTvDouble, type Fault } from '../double/plex-tv-double';
-import { helper, useNodeRedWithDouble } from '../support/flow';
+import { helper } from '../support/flow';
 import { NODE_CASES } from './cases';
 import { KIDS } from './shapes';
 import {
+  useDouble,
   checkInvariants,
   completed,
   figures,
@@ -318,7 +319,7 @@ const ANSWERS: Answer[] = [
 ];
 
 describe('reliability: bad answers', () => {
-  const currentDouble = useNodeRedWithDouble();
+  const currentDouble = useDouble();
   const other = new PlexTvDouble();
   before(() => other.start());
   after(() => other.stop());

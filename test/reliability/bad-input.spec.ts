@@ -1,11 +1,18 @@
 import assert from 'node:assert/strict';
 import { DOUBLE_TOKEN } from '../double/plex-tv-double';
-import { useNodeRedWithDouble } from '../support/flow';
 import { NODE_CASES } from './cases';
-import { checkInvariants, completed, loadCase, outcomeOf, sendTagged, tally } from './support';
+import {
+  useDouble,
+  checkInvariants,
+  completed,
+  loadCase,
+  outcomeOf,
+  sendTagged,
+  tally,
+} from './support';
 
 describe('reliability: bad input', () => {
-  const currentDouble = useNodeRedWithDouble();
+  const currentDouble = useDouble();
 
   for (const nodeCase of NODE_CASES) {
     for (const input of nodeCase.inputs) {

@@ -5,9 +5,16 @@ import { parseUser } from '../../src/lib/plex-user';
 import { parseErrorBody, parseJson, parseXml, type XmlElement } from '../../src/lib/response';
 import { parseUserId } from '../../src/lib/user-id';
 import { DOUBLE_TOKEN } from '../double/plex-tv-double';
-import { useNodeRedWithDouble } from '../support/flow';
 import { NODE_CASES } from './cases';
-import { checkInvariants, completed, loadCase, outcomeOf, sendTagged, tally } from './support';
+import {
+  useDouble,
+  checkInvariants,
+  completed,
+  loadCase,
+  outcomeOf,
+  sendTagged,
+  tally,
+} from './support';
 
 /** CI replays one fixed seed; locally every run explores new inputs and prints its seed. */
 const SEED = process.env.FUZZ_SEED
@@ -312,7 +319,7 @@ describe('reliability: fuzz', () => {
   });
 
   describe('random answers through the node', () => {
-    const currentDouble = useNodeRedWithDouble();
+    const currentDouble = useDouble();
 
     for (const nodeCase of NODE_CASES) {
       it(`${nodeCase.type}: any status and body give one clean outcome`, async function () {

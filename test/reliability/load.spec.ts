@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { DOUBLE_TOKEN, type PlexTvDouble } from '../double/plex-tv-double';
-import { helper, useNodeRedWithDouble } from '../support/flow';
+import { helper } from '../support/flow';
 import type { PlexAccountNode } from '../../src/nodes/types';
 import { NODE_CASES } from './cases';
 import {
+  useDouble,
   checkInvariants,
   completed,
   figures,
@@ -96,7 +97,7 @@ async function runBurst(nodeCase: NodeCase, double: PlexTvDouble, count: number)
 }
 
 describe('reliability: load', () => {
-  const currentDouble = useNodeRedWithDouble();
+  const currentDouble = useDouble();
 
   for (const nodeCase of NODE_CASES) {
     it(`${nodeCase.type}: ${BURST} messages in one burst through one account`, async function () {

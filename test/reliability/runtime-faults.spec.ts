@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import type { NodeMessage } from 'node-red';
 import { DOUBLE_TOKEN, type PlexTvDouble } from '../double/plex-tv-double';
-import { helper, useNodeRedWithDouble, waitFor, type LoadedFlow } from '../support/flow';
+import { helper, waitFor, type LoadedFlow } from '../support/flow';
 import { NODE_CASES } from './cases';
 import {
+  useDouble,
   checkInvariants,
   completed,
   figures,
@@ -103,7 +104,7 @@ async function probe(msg: Record<string, unknown>): Promise<{ output: number; ms
 }
 
 describe('reliability: runtime faults', () => {
-  const currentDouble = useNodeRedWithDouble();
+  const currentDouble = useDouble();
 
   for (const nodeCase of NODE_CASES) {
     describe(nodeCase.type, () => {

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import type { NodeMessage } from 'node-red';
 import { DOUBLE_TOKEN, type PlexTvDouble } from '../double/plex-tv-double';
-import { helper, loadFlow, waitFor, type FlowOptions, type LoadedFlow } from '../support/flow';
+import {
+  helper,
+  loadFlow,
+  useNodeRedWithDouble,
+  waitFor,
+  type FlowOptions,
+  type LoadedFlow,
+} from '../support/flow';
 
 /** One way of feeding a node: which message property carries the input, and what a bad value gives. */
 export interface NodeInput {
@@ -219,3 +226,14 @@ export async function completed(flow: LoadedFlow, count: number, ms = 10_000): P
 }
 
 export { helper };
+
+/** useNodeRedWithDouble, and after each test: no request the double saw had the token in its URL. */
+export function useDouble(): () => PlexTvDouble {
+  const current = useNodeRedWithDouble();
+  afterEach(() => {
+    const leaked = current().requests.filter((r) => r.url.includes(DOUBLE_TOKEN)).length;
+    tally.leaks += leaked;
+    assert.equal(leaked, 0, 'the token in a request URL');
+  });
+  return current;
+}
