@@ -349,6 +349,13 @@ describe('reliability: bad answers', () => {
           tally.answers++;
           await completed(flow, 1, (answer.timeout ?? TIMEOUT_MS) + 10_000);
           checkInvariants(flow, tags, { errorWired }, [DOUBLE_TOKEN, ...nodeCase.secrets]);
+          if (answer.fault) {
+            assert.match(
+              double.requests[0]?.path ?? '',
+              nodeCase.path,
+              'the answer went to a real request',
+            );
+          }
           const { msg: out, code } = outcomeOf(flow, [...tags][0]);
           assert.equal(out, msg, 'the incoming msg is sent on');
           assert.equal(code ?? 'ok', expect, JSON.stringify(out.error));

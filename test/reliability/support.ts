@@ -25,8 +25,8 @@ export interface NodeInput {
 export interface Shape {
   what: string;
   value(): unknown;
-  /** Undefined: the node refuses it with the input's invalid code. A number: the user id it must read. */
-  accepts?: number;
+  /** Undefined: the node refuses it with the input's invalid code. Else what the request URL must hold. */
+  accepts?: string | number;
 }
 
 /**
@@ -51,7 +51,7 @@ export interface NodeCase {
   jsonAnswer(user: Record<string, unknown>): string;
   /** Where this node reads an answer differently from plex-remove-pin: answer -> code or 'ok'. */
   expectations?: Record<string, string>;
-  /** The path every request of `good()` goes to. */
+  /** The path the request of `good()` goes to. */
   path: RegExp;
 }
 
@@ -73,11 +73,11 @@ export const figures: string[] = [];
 /** Process-level failures seen while the suite ran: they count as crashes. */
 const processFailures: string[] = [];
 const onUncaught = (error: unknown) =>
-  processFailures.push(`uncaughtException: ${describe(error)}`);
+  processFailures.push(`uncaughtException: ${failureText(error)}`);
 const onUnhandled = (reason: unknown) =>
-  processFailures.push(`unhandledRejection: ${describe(reason)}`);
+  processFailures.push(`unhandledRejection: ${failureText(reason)}`);
 
-function describe(value: unknown): string {
+function failureText(value: unknown): string {
   return value instanceof Error ? (value.stack ?? value.message) : String(value);
 }
 
