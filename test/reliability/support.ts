@@ -72,10 +72,15 @@ export const figures: string[] = [];
 
 /** Process-level failures seen while the suite ran: they count as crashes. */
 const processFailures: string[] = [];
+/** Mocha re-emits an unhandled rejection it does not own, so each reason is counted once. */
+const seenReasons = new Set<unknown>();
 const onUncaught = (error: unknown) =>
   processFailures.push(`uncaughtException: ${failureText(error)}`);
-const onUnhandled = (reason: unknown) =>
+const onUnhandled = (reason: unknown) => {
+  if (seenReasons.has(reason)) return;
+  seenReasons.add(reason);
   processFailures.push(`unhandledRejection: ${failureText(reason)}`);
+};
 
 function failureText(value: unknown): string {
   return value instanceof Error ? (value.stack ?? value.message) : String(value);
