@@ -170,7 +170,10 @@ export function handlePlexAction<P = undefined>(
       msg.payload = outcome.result.payload;
       msg.plex = outcome.result.plex;
       Object.assign(msg, outcome.result.fields);
-      node.status({ fill: 'green', shape: 'dot', text: outcome.result.statusText || texts.done });
+      // Like the debug node: a status is drawn under the node, so a long server text is cut.
+      const chars = [...(outcome.result.statusText || texts.done)];
+      const text = chars.length > 32 ? `${chars.slice(0, 32).join('')}…` : chars.join('');
+      node.status({ fill: 'green', shape: 'dot', text });
       send([msg, null]);
       done();
       return;
