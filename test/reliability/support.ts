@@ -114,6 +114,9 @@ export function assertNoProcessFailures(): void {
   assert.deepEqual(processFailures, [], 'no uncaught exception or unhandled rejection');
 }
 
+/** Node-RED draws the status under the node and sends it to every editor: it stays short. */
+const MAX_STATUS_TEXT = 64;
+
 export type Out = NodeMessage & { error?: { code: string; message: string }; rel?: number };
 
 let nextTag = 0;
@@ -175,6 +178,9 @@ export function checkInvariants(
     if (done === 0 || outs < wanted) lost++;
     if (done > 1 || outs > wanted) duplicated++;
   }
+  const longStatuses = flow.statuses.filter(
+    (status) => String((status as { text?: unknown }).text ?? '').length > MAX_STATUS_TEXT,
+  ).length;
   const said = flow.everythingSaid();
   const leaked = secrets.filter((secret) => secret && said.includes(secret));
   tally.lost += lost;
@@ -188,6 +194,7 @@ export function checkInvariants(
   assert.equal(duplicated, 0, `${duplicated} of ${tags.size} messages duplicated`);
   assert.deepEqual(leaked, [], 'a secret came out');
   assert.equal(internal, 0, 'an INTERNAL error: something threw unexpectedly');
+  assert.equal(longStatuses, 0, `status texts longer than ${MAX_STATUS_TEXT} characters`);
   assertNoProcessFailures();
 }
 
