@@ -40,12 +40,21 @@ function toId(value: unknown): number | undefined {
 }
 
 function isPlainRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return typeof value === 'object' && value !== null && !isArray(value);
+}
+
+/** Array.isArray, which throws for a revoked Proxy: that one counts as an object whose reads fail. */
+function isArray(value: unknown): boolean {
+  try {
+    return Array.isArray(value);
+  } catch {
+    return false;
+  }
 }
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
+  if (isArray(value)) return 'an array';
   if (typeof value === 'number') {
     if (Number.isNaN(value)) return 'NaN';
     if (!Number.isFinite(value)) return 'an infinite number';
@@ -118,6 +127,6 @@ export function parsePin(value: unknown): string {
   if (value === undefined || value === null || value === '') what = 'nothing';
   else if (typeof value === 'number') what = 'a number (send the PIN as a string: numbers lose leading zeros)';
   else if (typeof value === 'string') what = 'a string that is not 4 digits';
-  else what = `a value of type ${Array.isArray(value) ? 'array' : typeof value}`;
+  else what = `a value of type ${isArray(value) ? 'array' : typeof value}`;
   throw new PlexTvError('INVALID_PIN', `The PIN must be a string of exactly 4 digits (0-9); got ${what}`);
 }
