@@ -239,8 +239,11 @@ export class PlexTvClient {
         { statusCode: response.status },
       );
     }
-    const users = entries.map(parseUser).filter((user): user is PlexUser => user !== undefined);
-    return { home: parseHome(home), users, statusCode: response.status };
+    const users = entries
+      .map((entry) => parseUser(entry))
+      .filter((user): user is PlexUser => user !== undefined)
+      .map((user) => this.scrub(user));
+    return { home: this.scrub(parseHome(home)), users, statusCode: response.status };
   }
 
   private readUser(response: AxiosResponse<string>): PlexUser {
@@ -260,11 +263,15 @@ export class PlexTvClient {
         { statusCode: response.status },
       );
     }
-    // An answer that echoes the token (an authToken field, a proxy) must not carry it into a msg.
-    for (const [key, value] of Object.entries(user)) {
-      if (typeof value === 'string') user[key] = this.redact(value);
+    return this.scrub(user);
+  }
+
+  /** An answer that echoes a secret (an authToken field, a proxy) must not carry it into a msg. */
+  private scrub<T extends PlexUser | PlexHome>(record: T): T {
+    for (const [key, value] of Object.entries(record)) {
+      if (typeof value === 'string') record[key] = this.redact(value);
     }
-    return user;
+    return record;
   }
 
   private async request(
