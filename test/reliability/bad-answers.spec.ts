@@ -3,7 +3,7 @@ import net from 'node:net';
 import { BODIES, DOUBLE_TOKEN, PlexTvDouble, type Fault } from '../double/plex-tv-double';
 import { helper } from '../support/flow';
 import { NODE_CASES } from './cases';
-import { KIDS } from './shapes';
+import { KIDS, PIN } from './shapes';
 import {
   useDouble,
   checkInvariants,
@@ -279,6 +279,17 @@ const ANSWERS: Answer[] = [
     what: 'a user that carries the token',
     fault: (c) =>
       created(c.xmlAnswer(`<user id="${KIDS}" title="Kids" authToken="${DOUBLE_TOKEN}"/>`)),
+    expect: 'ok',
+  },
+  {
+    what: 'a 400 that echoes the PIN',
+    fault: () =>
+      status(400, `<errors><error code="1038" message="PIN ${PIN} is not allowed"/></errors>`),
+    expect: 'BAD_REQUEST',
+  },
+  {
+    what: 'a user that carries the PIN',
+    fault: (c) => created(c.xmlAnswer(`<user id="${KIDS}" title="Kids" pin="${PIN}"/>`)),
     expect: 'ok',
   },
   // Transport failures.

@@ -1,11 +1,29 @@
 import accountNode from '../../src/nodes/plex-account';
+import homeUsersNode from '../../src/nodes/plex-home-users';
 import removePinNode from '../../src/nodes/plex-remove-pin';
-import { KIDS, USER_ID_SHAPES } from './shapes';
-import type { NodeCase } from './support';
+import setPinNode from '../../src/nodes/plex-set-pin';
+import { KIDS, PIN, PIN_SHAPES, USER_ID_SHAPES } from './shapes';
+import type { NodeCase, NodeInput } from './support';
+
+const RESTRICTED = new RegExp(`^/api/v2/home/users/restricted/${KIDS}$`);
+
+const userId = (message: NodeInput['message']): NodeInput => ({
+  name: 'user id',
+  property: 'payload',
+  message,
+  invalidCode: 'INVALID_USER_ID',
+  shapes: USER_ID_SHAPES,
+});
+
+/** A node that answers with one user element. */
+const oneUser = {
+  xmlAnswer: (users: string) => users,
+  jsonAnswer: (user: Record<string, unknown>) => JSON.stringify(user),
+};
 
 /**
  * The action nodes the suite runs every table against. A new node is one more entry:
- * its module, a message that succeeds, its inputs with their shapes, its secrets.
+ * its modules, a message that succeeds, its inputs with their shapes, its secrets.
  */
 export const NODE_CASES: NodeCase[] = [
   {
@@ -13,17 +31,53 @@ export const NODE_CASES: NodeCase[] = [
     modules: [accountNode, removePinNode],
     good: () => ({ payload: KIDS, topic: 'remove' }),
     refused: () => ({ payload: 999 }),
+    inputs: [userId((payload) => ({ payload }))],
+    secrets: [],
+    ...oneUser,
+    path: RESTRICTED,
+  },
+  {
+    type: 'plex-set-pin',
+    modules: [accountNode, setPinNode],
+    config: { pinSource: 'msg', pinProperty: 'pin' },
+    good: () => ({ payload: KIDS, pin: PIN }),
+    refused: () => ({ payload: 999, pin: PIN }),
     inputs: [
+      userId((payload) => ({ payload, pin: PIN })),
       {
-        name: 'user id',
-        message: (payload) => ({ payload }),
-        invalidCode: 'INVALID_USER_ID',
-        shapes: USER_ID_SHAPES,
+        name: 'PIN',
+        property: 'pin',
+        message: (pin) => ({ payload: KIDS, pin }),
+        invalidCode: 'INVALID_PIN',
+        shapes: PIN_SHAPES,
       },
     ],
+    secrets: [PIN],
+    ...oneUser,
+    path: RESTRICTED,
+  },
+  {
+    type: 'plex-home-users',
+    modules: [accountNode, homeUsersNode],
+    config: { filter: '', filterType: 'str' },
+    good: () => ({ topic: 'list' }),
+    // Its filter reads names and ids like the PIN nodes; its input table is theirs, not repeated.
+    inputs: [],
     secrets: [],
-    xmlAnswer: (users) => users,
-    jsonAnswer: (user) => JSON.stringify(user),
-    path: new RegExp(`^/api/v2/home/users/restricted/${KIDS}$`),
+    // A list drops a user it cannot read rather than failing, and a single user is no list.
+    expectations: {
+      'JSON wrapped in a user key': 'BAD_RESPONSE',
+      'a user element with no attributes': 'ok',
+      'a user element without id': 'ok',
+      ...Object.fromEntries(
+        ['', '0', '-1', '1.5', '1e400', '0x10', '99999999999999999999', 'NaN', '12 34'].map(
+          (id) => [`a user id of "${id}"`, 'ok'],
+        ),
+      ),
+    },
+    xmlAnswer: (users) =>
+      `<home id="1" name="My Home" guestUserID="9" guestEnabled="0" subscription="1"><users>${users}</users></home>`,
+    jsonAnswer: (user) => JSON.stringify({ id: 1, name: 'My Home', users: [user] }),
+    path: /^\/api\/v2\/home\/users$/,
   },
 ];

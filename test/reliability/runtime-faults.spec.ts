@@ -24,8 +24,8 @@ const CLOSE_BOUND_MS = 10_000;
 
 interface Loaded {
   flow: LoadedFlow;
-  early: Set<number>;
-  late: Set<number>;
+  early: Set<string>;
+  late: Set<string>;
 }
 
 /** A flow that answered EARLY messages, with IN_FLIGHT more now stuck at (or queued for) plex.tv. */

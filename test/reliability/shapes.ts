@@ -45,6 +45,10 @@ function shape(what: string, value: () => unknown, accepts?: number): Shape {
   return { what, value, accepts };
 }
 
+function name(what: string, value: () => unknown): Shape {
+  return { what, value, name: true };
+}
+
 const strings: Array<[string, string]> = [
   ['an empty string', ''],
   ['blanks only', ' \t\r\n'],
@@ -75,7 +79,28 @@ const strings: Array<[string, string]> = [
   ['a secret-looking string', 'sk-live-payload-5ecret-string'],
 ];
 
-/** Every shape a user id may arrive in that the package must refuse, and a few it must read. */
+/** Strings that are no number: the nodes read them as user names (titles or usernames). */
+const NAMES = new Set([
+  'letters',
+  'digits then a letter',
+  'digit separators',
+  'a thousands comma',
+  'an inner blank',
+  'Arabic-Indic digits',
+  'full-width digits',
+  'Devanagari digits',
+  'mathematical bold digits',
+  'a zero-width space before the digits',
+  'a parent path piece',
+  'a path after the digits',
+  'a query after the digits',
+  'a fragment after the digits',
+  'a percent-encoded digit',
+  'a URL',
+  'a secret-looking string',
+]);
+
+/** Every shape a user id may arrive in: refused, read as a name, or (a few) read as an id. */
 export const USER_ID_SHAPES: Shape[] = [
   shape('undefined', () => undefined),
   shape('null', () => null),
@@ -114,9 +139,11 @@ export const USER_ID_SHAPES: Shape[] = [
   shape('Number.MAX_VALUE', () => Number.MAX_VALUE),
   shape('Number.MIN_VALUE', () => Number.MIN_VALUE),
   shape('1e21', () => 1e21),
-  ...strings.map(([what, value]) => shape(what, () => value)),
+  ...strings.map(([what, value]) =>
+    NAMES.has(what) ? name(what, () => value) : shape(what, () => value),
+  ),
   shape('a megabyte of digits', () => '9'.repeat(1024 * 1024)),
-  shape('a megabyte of blanks and a letter', () => `${' '.repeat(1024 * 1024)}x`),
+  name('a megabyte of blanks and a letter', () => `${' '.repeat(1024 * 1024)}x`),
   shape('ten megabytes of letters', () => 'x'.repeat(10 * 1024 * 1024)),
   shape('an empty array', () => []),
   shape('an array with the id', () => [KIDS]),
@@ -183,4 +210,24 @@ export const USER_ID_SHAPES: Shape[] = [
     }),
     KIDS,
   ),
+];
+
+export const PIN = '8642';
+
+/** PIN shapes: every refused user id shape that is no 4-digit string, PIN near-misses, and one good PIN. */
+export const PIN_SHAPES: Shape[] = [
+  ...USER_ID_SHAPES.filter(
+    (s) =>
+      s.accepts === undefined &&
+      !(typeof s.value() === 'string' && /^[0-9]{4}$/.test(s.value() as string)),
+  ).map((s) => ({ what: s.what, value: s.value })),
+  shape('3 digits', () => '123'),
+  shape('5 digits', () => '12345'),
+  shape('a PIN as a number', () => 1234),
+  shape('a PIN with a leading blank', () => ' 1234'),
+  shape('a PIN with a trailing line break', () => '1234\n'),
+  shape('full-width PIN digits', () => '１２３４'),
+  shape('a letter among PIN digits', () => '12a4'),
+  shape('a PIN array', () => ['1', '2', '3', '4']),
+  { what: 'a PIN with leading zeros', value: () => '0042', accepts: 'pin=0042' },
 ];
