@@ -3,9 +3,10 @@ import fc from 'fast-check';
 import { PlexTvError } from '../../src/lib/errors';
 import { parseUser } from '../../src/lib/plex-user';
 import { parseErrorBody, parseJson, parseXml, type XmlElement } from '../../src/lib/response';
-import { parseUserId } from '../../src/lib/user-id';
+import { parsePin, parseUserId, parseUserRef } from '../../src/lib/user-id';
 import { DOUBLE_TOKEN } from '../double/plex-tv-double';
 import { NODE_CASES } from './cases';
+import { hostileProxy } from './shapes';
 import {
   useDouble,
   checkInvariants,
@@ -258,6 +259,83 @@ describe('reliability: fuzz', () => {
           assert.equal(parseUserId(n), n);
           assert.equal(parseUserId(` ${n} `), n);
           assert.equal(parseUserId({ id: String(n) }), n);
+        }),
+        settings,
+      );
+    });
+  });
+
+  describe('parseUserRef and parsePin', () => {
+    const revoked = () => {
+      const { proxy, revoke } = Proxy.revocable({}, {});
+      revoke();
+      return proxy;
+    };
+    const value = fc.oneof(
+      anything,
+      fc.record({ id: anything, title: anything }, { requiredKeys: [] }),
+      fc.stringMatching(/^\s*\d{1,6}\s*$/),
+    );
+
+    // fast-check looks into the values it makes, so proxies that throw are tried here by hand.
+    it('refuses proxies that throw on every trap, and revoked ones, with a PlexTvError', () => {
+      for (const input of [hostileProxy(), revoked()]) {
+        for (const [parse, code] of [
+          [parseUserId, 'INVALID_USER_ID'],
+          [parseUserRef, 'INVALID_USER_ID'],
+          [parsePin, 'INVALID_PIN'],
+        ] as const) {
+          assert.throws(
+            () => parse(input),
+            (error) => error instanceof PlexTvError && error.code === code,
+            parse.name,
+          );
+        }
+      }
+    });
+
+    it('parseUserRef gives an id or a short clean name, or refuses with INVALID_USER_ID', () => {
+      fc.assert(
+        fc.property(value, (input) => {
+          let ref: ReturnType<typeof parseUserRef>;
+          try {
+            ref = parseUserRef(input);
+          } catch (error) {
+            assert.ok(
+              error instanceof PlexTvError,
+              `only PlexTvError is thrown, not ${String(error)}`,
+            );
+            assert.equal(error.code, 'INVALID_USER_ID');
+            return;
+          }
+          if ('id' in ref) assert.ok(Number.isSafeInteger(ref.id) && ref.id > 0);
+          else {
+            assert.ok(
+              ref.name.length > 0 && ref.name.length <= 256 && ref.name === ref.name.trim(),
+            );
+            // eslint-disable-next-line no-control-regex
+            assert.doesNotMatch(ref.name, /[\u0000-\u001f\u007f]/);
+          }
+        }),
+        settings,
+      );
+    });
+
+    it('parsePin gives 4 ASCII digits or refuses with INVALID_PIN, never echoing the value', () => {
+      fc.assert(
+        fc.property(fc.oneof(value, fc.stringMatching(/^\d{3,5}$/)), (input) => {
+          try {
+            assert.match(parsePin(input), /^[0-9]{4}$/);
+          } catch (error) {
+            if (error instanceof assert.AssertionError) throw error;
+            assert.ok(
+              error instanceof PlexTvError,
+              `only PlexTvError is thrown, not ${String(error)}`,
+            );
+            assert.equal(error.code, 'INVALID_PIN');
+            if (typeof input === 'string' && input.length >= 3)
+              assert.ok(!error.message.includes(input));
+          }
         }),
         settings,
       );
