@@ -389,6 +389,10 @@ describe('PlexTvClient', () => {
         env.double.connections <= 3,
         `${env.double.connections} connections for 30 requests`,
       );
+      assert.ok(
+        env.double.peakConnections >= 1 && env.double.peakConnections <= 3,
+        `peak ${env.double.peakConnections} open`,
+      );
     });
   });
 

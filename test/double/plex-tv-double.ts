@@ -121,6 +121,8 @@ export class PlexTvDouble {
   connections = 0;
   /** Body bytes the last 'huge' answer got to write before the client hung up. */
   hugeBytesWritten = 0;
+  /** Most TCP connections open at once. */
+  peakConnections = 0;
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
   private readonly faults: Array<{ fault: Fault; times: number }> = [];
@@ -136,6 +138,7 @@ export class PlexTvDouble {
     this.server.on('connection', (socket: Socket) => {
       this.connections++;
       this.sockets.add(socket);
+      this.peakConnections = Math.max(this.peakConnections, this.sockets.size);
       socket.on('close', () => this.sockets.delete(socket));
     });
   }
@@ -172,6 +175,7 @@ export class PlexTvDouble {
     this.requests.length = 0;
     this.peakInFlight = this.inFlight;
     this.connections = this.sockets.size;
+    this.peakConnections = this.sockets.size;
   }
 
   private nextFault(): Fault | undefined {
