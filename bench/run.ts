@@ -1,0 +1,381 @@
+/**
+ * npm run bench [-- --quick] [-- --rounds N] [-- --profile]
+ *
+ * floor, ours and diy (see flows.ts) each run in their own child process against their own
+ * local plex.tv double, in alternating order round by round; the ratios are taken pair by
+ * pair within a round so drift of a shared, busy machine cancels.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DOUBLE_TOKEN, PlexTvDouble } from '../test/double/plex-tv-double';
+import { installPacked, measureInstallSize, measureLoadTime, median } from './footprint';
+import type { ChildMessage, ChildSetup, RunResult, Variant } from './protocol';
+
+const REPO = path.resolve(__dirname, '..');
+const VARIANTS: Variant[] = ['floor', 'ours', 'diy'];
+const CONCURRENCY = 4;
+const USER_ID = 12345678;
+const MB = 1024 * 1024;
+
+interface Config {
+  latencyMs: number;
+  n: number;
+  rounds: number;
+}
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const profile = args.includes('--profile');
+const roundsArg = Number(args[args.indexOf('--rounds') + 1]);
+const rounds = args.includes('--rounds') && roundsArg > 0 ? roundsArg : quick ? 3 : 3;
+
+const CONFIGS: Config[] = quick
+  ? [
+      { latencyMs: 0, n: 600, rounds },
+      { latencyMs: 40, n: 160, rounds: 1 },
+    ]
+  : [
+      { latencyMs: 0, n: 2_000, rounds },
+      { latencyMs: 0, n: 10_000, rounds },
+      { latencyMs: 40, n: 2_000, rounds },
+      // 100 s per variant at the 100 msg/s limit: one round.
+      { latencyMs: 40, n: 10_000, rounds: 1 },
+    ];
+const WARMUP = quick ? 300 : 1_000;
+const LOAD_ROUNDS = quick ? 3 : 9;
+
+interface Measured extends RunResult {
+  variant: Variant;
+  round: number;
+  connections: number;
+  peakConnections: number;
+  peakInFlight: number;
+}
+
+class Child {
+  readonly double = new PlexTvDouble();
+  private process?: ChildProcess;
+  private waiting?: { resolve: (m: ChildMessage) => void; reject: (e: Error) => void };
+
+  constructor(readonly variant: Variant) {}
+
+  async start(profileDir: string | undefined): Promise<number> {
+    const baseUrl = await this.double.start();
+    const execArgv = ['--import', 'tsx', '--expose-gc'];
+    if (profileDir)
+      execArgv.push(
+        '--cpu-prof',
+        `--cpu-prof-dir=${profileDir}`,
+        `--cpu-prof-name=${this.variant}.cpuprofile`,
+      );
+    this.process = fork(path.join(__dirname, 'child.ts'), [], {
+      execArgv,
+      cwd: REPO,
+      stdio: 'inherit',
+    });
+    this.process.on('message', (message: ChildMessage) => {
+      const waiting = this.waiting;
+      this.waiting = undefined;
+      if (message.kind === 'failed')
+        waiting?.reject(new Error(`${this.variant}: ${message.message}`));
+      else waiting?.resolve(message);
+    });
+    this.process.on('exit', (code) => {
+      this.waiting?.reject(new Error(`${this.variant} child exited (${code})`));
+      this.waiting = undefined;
+    });
+    const setup: ChildSetup = {
+      variant: this.variant,
+      baseUrl,
+      token: DOUBLE_TOKEN,
+      clientIdentifier: '0d2b5f4c-2c41-4f3a-9d7e-6a1f0c9e8b11',
+      concurrency: CONCURRENCY,
+      userId: USER_ID,
+      repoRoot: REPO,
+    };
+    const ready = await this.ask({ kind: 'setup', setup });
+    return ready.kind === 'ready' ? ready.startMs : NaN;
+  }
+
+  async run(n: number, round: number): Promise<Measured> {
+    this.double.reset();
+    const answer = await this.ask({ kind: 'run', n });
+    if (answer.kind !== 'result') throw new Error(`${this.variant}: no result`);
+    return {
+      ...answer.result,
+      variant: this.variant,
+      round,
+      connections: this.double.connections,
+      peakConnections: this.double.peakConnections,
+      peakInFlight: this.double.peakInFlight,
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.process && this.process.exitCode === null) {
+      const exited = new Promise((resolve) => this.process?.once('exit', resolve));
+      this.process.send({ kind: 'exit' });
+      await exited;
+    }
+    await this.double.stop();
+  }
+
+  private ask(message: Parameters<ChildProcess['send']>[0]): Promise<ChildMessage> {
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      this.process?.send(message);
+    });
+  }
+}
+
+interface Row {
+  latencyMs: number;
+  n: number;
+  variant: Variant;
+  rounds: number;
+  msgPerS: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuPerMsgUs: number;
+  connections: number;
+  peakConnections: number;
+  peakInFlight: number;
+  rssBeforeMB: number;
+  rssAfterMB: number;
+  heapBeforeMB: number;
+  heapAfterMB: number;
+  /** Largest heap growth over a run, after GC, in any round. */
+  heapDeltaMB: number;
+  failed: number;
+  /** Medians over rounds of the per-round ratios ours/floor and ours/diy. */
+  cpuRatioFloor?: number;
+  cpuRatioDiy?: number;
+}
+
+function summarise(config: Config, runs: Measured[]): Row[] {
+  return VARIANTS.map((variant) => {
+    const mine = runs.filter((r) => r.variant === variant);
+    const last = mine[mine.length - 1];
+    const row: Row = {
+      latencyMs: config.latencyMs,
+      n: config.n,
+      variant,
+      rounds: mine.length,
+      msgPerS: median(mine.map((r) => (r.n / r.elapsedMs) * 1000)),
+      p50Ms: median(mine.map((r) => r.p50Ms)),
+      p99Ms: median(mine.map((r) => r.p99Ms)),
+      cpuPerMsgUs: median(mine.map((r) => r.cpuUs / r.n)),
+      connections: Math.max(...mine.map((r) => r.connections)),
+      peakConnections: Math.max(...mine.map((r) => r.peakConnections)),
+      peakInFlight: Math.max(...mine.map((r) => r.peakInFlight)),
+      rssBeforeMB: last.before.rss / MB,
+      rssAfterMB: last.after.rss / MB,
+      heapBeforeMB: last.before.heapUsed / MB,
+      heapAfterMB: last.after.heapUsed / MB,
+      heapDeltaMB: Math.max(...mine.map((r) => (r.after.heapUsed - r.before.heapUsed) / MB)),
+      failed: mine.reduce((sum, r) => sum + r.failed, 0),
+    };
+    if (variant === 'ours') {
+      const ratio = (other: Variant) =>
+        median(
+          mine.map((r) => {
+            const pair = runs.find((o) => o.variant === other && o.round === r.round);
+            return pair ? r.cpuUs / r.n / (pair.cpuUs / pair.n) : NaN;
+          }),
+        );
+      row.cpuRatioFloor = ratio('floor');
+      row.cpuRatioDiy = ratio('diy');
+    }
+    return row;
+  });
+}
+
+/** ours and diy must hand the flow the same object; floor has no output object to compare. */
+function checkSameOutput(runs: Measured[]): void {
+  const ours = runs.find((r) => r.variant === 'ours')?.sample;
+  const diy = runs.find((r) => r.variant === 'diy')?.sample;
+  if (!ours || !diy) return;
+  const normalise = (sample: Measured['sample']) =>
+    JSON.stringify(sample, (key, value: unknown) =>
+      key === 'updatedAt'
+        ? typeof value
+        : value && typeof value === 'object' && !Array.isArray(value)
+          ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)))
+          : value,
+    );
+  if (normalise(ours) !== normalise(diy)) {
+    throw new Error(`ours and diy outputs differ:\n${normalise(ours)}\n${normalise(diy)}`);
+  }
+}
+
+const fmt = (value: number | undefined, digits = 1) =>
+  value === undefined || Number.isNaN(value) ? '' : value.toFixed(digits);
+
+function table(rows: Row[]): string {
+  const head = [
+    'lat ms',
+    'N',
+    'variant',
+    'msg/s',
+    'p50 ms',
+    'p99 ms',
+    'CPU µs/msg',
+    'ours/x CPU',
+    'conns opened',
+    'peak conns',
+    'peak in flight',
+    'RSS MB before→after',
+    'heap MB before→after',
+  ];
+  const lines = rows.map((r) => [
+    String(r.latencyMs),
+    String(r.n),
+    r.variant,
+    fmt(r.msgPerS),
+    fmt(r.p50Ms, 2),
+    fmt(r.p99Ms, 2),
+    fmt(r.cpuPerMsgUs, 0),
+    r.variant === 'ours' ? `${fmt(r.cpuRatioFloor, 2)} floor, ${fmt(r.cpuRatioDiy, 2)} diy` : '',
+    String(r.connections),
+    String(r.peakConnections),
+    String(r.peakInFlight),
+    `${fmt(r.rssBeforeMB)}→${fmt(r.rssAfterMB)}`,
+    `${fmt(r.heapBeforeMB)}→${fmt(r.heapAfterMB)}`,
+  ]);
+  const out = [head, head.map(() => '---'), ...lines].map((cells) => `| ${cells.join(' | ')} |`);
+  return out.join('\n');
+}
+
+function machine(): Record<string, string | number> {
+  const cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
+  return {
+    nproc: os.availableParallelism(),
+    cpu: /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    loadavg: os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
+  };
+}
+
+async function main(): Promise<void> {
+  for (const file of ['nodes/plex-account.js', 'nodes/plex-remove-pin.js']) {
+    if (!fs.existsSync(path.join(REPO, file)))
+      throw new Error(`${file} is missing: run npm run build first`);
+  }
+  const began = Date.now();
+  const startMachine = machine();
+  console.log(
+    `bench: ${quick ? 'quick' : 'full'} run on ${startMachine.nproc} × ${startMachine.cpu}, node ${startMachine.node}, load ${startMachine.loadavg}`,
+  );
+  const profileDir = profile
+    ? fs.mkdtempSync(path.join(os.tmpdir(), 'plex-home-bench-prof-'))
+    : undefined;
+  const children = VARIANTS.map((variant) => new Child(variant));
+  const rows: Row[] = [];
+  const allRuns: Array<Measured & { latencyMs: number }> = [];
+  try {
+    const startMs = await Promise.all(children.map((child) => child.start(profileDir)));
+    console.log(
+      `children ready (start ms: ${startMs.map((ms, i) => `${VARIANTS[i]} ${ms.toFixed(0)}`).join(', ')})`,
+    );
+    for (const child of children) await child.run(WARMUP, -1);
+    for (const config of CONFIGS) {
+      for (const child of children) child.double.latencyMs = config.latencyMs;
+      const runs: Measured[] = [];
+      for (let round = 0; round < config.rounds; round++) {
+        const order = round % 2 === 0 ? children : [...children].reverse();
+        for (const child of order) {
+          const result = await child.run(config.n, round);
+          runs.push(result);
+          allRuns.push({ ...result, latencyMs: config.latencyMs });
+          console.log(
+            `  lat ${config.latencyMs} N ${config.n} round ${round} ${child.variant}: ${((result.n / result.elapsedMs) * 1000).toFixed(1)} msg/s, ${(result.cpuUs / result.n).toFixed(0)} µs CPU/msg, ${result.connections} conns, ${result.failed} failed`,
+          );
+        }
+      }
+      checkSameOutput(runs);
+      rows.push(...summarise(config, runs));
+    }
+  } finally {
+    await Promise.all(children.map((child) => child.stop()));
+  }
+  const installed = installPacked(REPO);
+  const loadTime = measureLoadTime(REPO, installed, LOAD_ROUNDS);
+  const install = measureInstallSize(installed);
+  const endMachine = machine();
+
+  console.log('');
+  console.log(table(rows));
+  console.log('');
+  console.log(
+    `load: Node-RED start +${loadTime.addedMs.toFixed(0)} ms wall, +${loadTime.addedCpuMs.toFixed(0)} ms CPU with the package installed (median of ${LOAD_ROUNDS} paired starts); require() of its node files ${loadTime.requireMs.toFixed(1)} ms; with a plex-account deployed +${loadTime.addedWithAccountMs.toFixed(0)} ms wall, +${loadTime.addedWithAccountCpuMs.toFixed(0)} ms CPU`,
+  );
+  console.log(
+    `install: npm pack ${(install.packBytes / 1024).toFixed(1)} kB (${(install.packUnpackedBytes / 1024).toFixed(1)} kB unpacked, ${install.packFiles} files); dependencies ${(install.dependencyBytes / MB).toFixed(2)} MB in node_modules (${install.dependencyPackages.join(', ')})`,
+  );
+  console.log(
+    `machine: ${endMachine.nproc} × ${endMachine.cpu}, node ${endMachine.node}, load ${startMachine.loadavg} at start, ${endMachine.loadavg} at end`,
+  );
+
+  const ours = rows.filter((r) => r.variant === 'ours');
+  const atZero = ours.filter((r) => r.latencyMs === 0);
+  const maxN = Math.max(...ours.map((r) => r.n));
+  const rtt40 = ours.filter((r) => r.latencyMs === 40).sort((a, b) => b.n - a.n)[0];
+  const biggest = ours.filter((r) => r.n === maxN);
+  const summary = {
+    cpuRatioFloor: median(atZero.map((r) => r.cpuRatioFloor ?? NaN)),
+    cpuRatioDiy: median(atZero.map((r) => r.cpuRatioDiy ?? NaN)),
+    rtt40MsgPerS: rtt40?.msgPerS ?? NaN,
+    heapDeltaMB: Math.max(...biggest.map((r) => r.heapDeltaMB)),
+    connections: Math.max(...biggest.map((r) => r.connections)),
+    messages: maxN,
+    loadMs: loadTime.addedMs,
+  };
+  const targets = [
+    ['CPU/msg ours <= 1.3x floor', summary.cpuRatioFloor <= 1.3],
+    ['CPU/msg ours <= 1.0x diy', summary.cpuRatioDiy <= 1.0],
+    ['40 ms, maxConcurrent 4: >= 90 msg/s', summary.rtt40MsgPerS >= 90],
+    [`heap within 5 MB after ${maxN} messages + GC`, summary.heapDeltaMB <= 5],
+    ['connections opened << messages', summary.connections * 100 <= summary.messages],
+    ['package load < 50 ms', summary.loadMs < 50],
+    ['no failed message', rows.every((r) => r.failed === 0)],
+  ] as const;
+  for (const [what, held] of targets) console.log(`target ${held ? 'held' : 'MISSED'}: ${what}`);
+
+  const resultsFile = path.join(REPO, 'bench', quick ? 'results-quick.json' : 'results.json');
+  fs.writeFileSync(
+    resultsFile,
+    `${JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        quick,
+        durationS: (Date.now() - began) / 1000,
+        machine: { ...endMachine, loadavgAtStart: startMachine.loadavg },
+        concurrency: CONCURRENCY,
+        rows,
+        runs: allRuns,
+        loadTime,
+        install,
+        summary,
+        targets: targets.map(([what, held]) => ({ what, held })),
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(
+    `results: ${path.relative(REPO, resultsFile)}${profileDir ? `; CPU profiles: ${profileDir}` : ''}`,
+  );
+  console.log(
+    `bench: cpu/msg ours/floor=${fmt(summary.cpuRatioFloor, 2)} ours/diy=${fmt(summary.cpuRatioDiy, 2)} rtt40=${fmt(summary.rtt40MsgPerS)}msg/s heap_delta=${fmt(summary.heapDeltaMB)}MB conns=${summary.connections}/${summary.messages} load=${summary.loadMs.toFixed(0)}ms`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});
