@@ -312,7 +312,7 @@ async function main(): Promise<void> {
   console.log(table(rows));
   console.log('');
   console.log(
-    `load: Node-RED start +${loadTime.addedMs.toFixed(0)} ms wall, +${loadTime.addedCpuMs.toFixed(0)} ms CPU with the package installed (median of ${LOAD_ROUNDS} paired starts); require() of its node files ${loadTime.requireMs.toFixed(1)} ms; with a plex-account deployed +${loadTime.addedWithAccountMs.toFixed(0)} ms wall, +${loadTime.addedWithAccountCpuMs.toFixed(0)} ms CPU`,
+    `load: Node-RED start +${loadTime.addedMs.toFixed(0)} ms wall, +${loadTime.addedCpuMs.toFixed(0)} ms CPU with the package installed (fastest of ${LOAD_ROUNDS} starts each, interleaved); require() of its node files ${loadTime.requireMs.toFixed(1)} ms; with a plex-account deployed +${loadTime.addedWithAccountMs.toFixed(0)} ms wall, +${loadTime.addedWithAccountCpuMs.toFixed(0)} ms CPU`,
   );
   console.log(
     `install: npm pack ${(install.packBytes / 1024).toFixed(1)} kB (${(install.packUnpackedBytes / 1024).toFixed(1)} kB unpacked, ${install.packFiles} files); dependencies ${(install.dependencyBytes / MB).toFixed(2)} MB in node_modules (${install.dependencyPackages.join(', ')})`,
