@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
+import { Session } from 'node:inspector';
 import os from 'node:os';
 import path from 'node:path';
 import axios from 'axios';
@@ -82,14 +83,39 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+/** With BENCH_PROFILE_DIR set, each run is CPU-profiled on its own (V8 sampling profiler). */
+async function profiled<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const dir = process.env.BENCH_PROFILE_DIR;
+  if (!dir) return work();
+  const session = new Session();
+  session.connect();
+  const post = (method: string) =>
+    new Promise<unknown>((resolve, reject) =>
+      session.post(method, (error, result) => (error ? reject(error) : resolve(result))),
+    );
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = (await post('Profiler.stop')) as { profile: unknown };
+    fs.writeFileSync(path.join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
+let runs = 0;
+
 async function measure(n: number, window: number, inject: Inject): Promise<RunResult> {
   const before = await settledMemory();
   const run = new Run(n, window, inject);
   current = run;
   const cpu = process.cpuUsage();
   const started = performance.now();
-  run.start();
-  await run.finished;
+  await profiled(`${setup?.variant}-${++runs}-n${n}`, () => {
+    run.start();
+    return run.finished;
+  });
   const elapsedMs = performance.now() - started;
   const spent = process.cpuUsage(cpu);
   current = undefined;

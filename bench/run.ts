@@ -29,7 +29,7 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const profile = args.includes('--profile');
 const roundsArg = Number(args[args.indexOf('--rounds') + 1]);
-const rounds = args.includes('--rounds') && roundsArg > 0 ? roundsArg : quick ? 3 : 3;
+const rounds = args.includes('--rounds') && roundsArg > 0 ? roundsArg : 3;
 
 const CONFIGS: Config[] = quick
   ? [
@@ -43,7 +43,7 @@ const CONFIGS: Config[] = quick
       // 100 s per variant at the 100 msg/s limit: one round.
       { latencyMs: 40, n: 10_000, rounds: 1 },
     ];
-const WARMUP = quick ? 300 : 1_000;
+const WARMUP = quick ? 300 : 3_000;
 const LOAD_ROUNDS = quick ? 3 : 9;
 
 interface Measured extends RunResult {
@@ -64,14 +64,11 @@ class Child {
   async start(profileDir: string | undefined): Promise<number> {
     const baseUrl = await this.double.start();
     const execArgv = ['--import', 'tsx', '--expose-gc'];
-    if (profileDir)
-      execArgv.push(
-        '--cpu-prof',
-        `--cpu-prof-dir=${profileDir}`,
-        `--cpu-prof-name=${this.variant}.cpuprofile`,
-      );
+    // The child profiles each measured run on its own (see profiled() in child.ts).
+    const env = profileDir ? { ...process.env, BENCH_PROFILE_DIR: profileDir } : process.env;
     this.process = fork(path.join(__dirname, 'child.ts'), [], {
       execArgv,
+      env,
       cwd: REPO,
       stdio: 'inherit',
     });
@@ -324,16 +321,24 @@ async function main(): Promise<void> {
   const ours = rows.filter((r) => r.variant === 'ours');
   const atZero = ours.filter((r) => r.latencyMs === 0);
   const maxN = Math.max(...ours.map((r) => r.n));
-  const rtt40 = ours.filter((r) => r.latencyMs === 40).sort((a, b) => b.n - a.n)[0];
+  /** msg/s of every run at 40 ms; the median holds up better than one run on a busy machine. */
+  const rate40 = (variant: Variant) =>
+    median(
+      allRuns
+        .filter((r) => r.variant === variant && r.latencyMs === 40)
+        .map((r) => (r.n / r.elapsedMs) * 1000),
+    );
   const biggest = ours.filter((r) => r.n === maxN);
   const summary = {
     cpuRatioFloor: median(atZero.map((r) => r.cpuRatioFloor ?? NaN)),
     cpuRatioDiy: median(atZero.map((r) => r.cpuRatioDiy ?? NaN)),
-    rtt40MsgPerS: rtt40?.msgPerS ?? NaN,
+    rtt40MsgPerS: rate40('ours'),
+    rtt40FloorMsgPerS: rate40('floor'),
     heapDeltaMB: Math.max(...biggest.map((r) => r.heapDeltaMB)),
     connections: Math.max(...biggest.map((r) => r.connections)),
     messages: maxN,
-    loadMs: loadTime.addedMs,
+    // Start is CPU-bound; its wall time on a shared machine swings by far more than the package adds.
+    loadMs: loadTime.addedCpuMs,
   };
   const targets = [
     ['CPU/msg ours <= 1.3x floor', summary.cpuRatioFloor <= 1.3],
@@ -345,6 +350,9 @@ async function main(): Promise<void> {
     ['no failed message', rows.every((r) => r.failed === 0)],
   ] as const;
   for (const [what, held] of targets) console.log(`target ${held ? 'held' : 'MISSED'}: ${what}`);
+  console.log(
+    `at 40 ms, median over runs: ours ${fmt(summary.rtt40MsgPerS)} msg/s, floor ${fmt(summary.rtt40FloorMsgPerS)} msg/s (limit ${(1000 / 40) * CONCURRENCY})`,
+  );
 
   const resultsFile = path.join(REPO, 'bench', quick ? 'results-quick.json' : 'results.json');
   fs.writeFileSync(
