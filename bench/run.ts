@@ -28,22 +28,34 @@ interface Config {
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const profile = args.includes('--profile');
-const roundsArg = Number(args[args.indexOf('--rounds') + 1]);
-const rounds = args.includes('--rounds') && roundsArg > 0 ? roundsArg : 3;
+/** The value after `--name`, as numbers (comma-separated), or undefined. */
+function numbersArg(name: string): number[] | undefined {
+  const index = args.indexOf(`--${name}`);
+  if (index === -1) return undefined;
+  const values = (args[index + 1] ?? '').split(',').map(Number);
+  if (values.some((v) => !Number.isFinite(v) || v < 0))
+    throw new Error(`--${name} wants numbers, e.g. --${name} 0,40`);
+  return values;
+}
+const rounds = numbersArg('rounds')?.[0] || 3;
+const latencies = numbersArg('latencies');
+const sizes = numbersArg('sizes');
 
-const CONFIGS: Config[] = quick
-  ? [
-      { latencyMs: 0, n: 600, rounds },
-      { latencyMs: 40, n: 160, rounds: 1 },
-    ]
-  : [
-      { latencyMs: 0, n: 2_000, rounds },
-      { latencyMs: 0, n: 10_000, rounds },
-      { latencyMs: 40, n: 2_000, rounds },
-      // 100 s per variant at the 100 msg/s limit: one round.
-      { latencyMs: 40, n: 10_000, rounds: 1 },
-    ];
-const WARMUP = quick ? 300 : 3_000;
+const CONFIGS: Config[] = (
+  quick
+    ? [
+        { latencyMs: 0, n: 600, rounds },
+        { latencyMs: 40, n: 160, rounds: 1 },
+      ]
+    : [
+        { latencyMs: 0, n: 2_000, rounds },
+        { latencyMs: 0, n: 10_000, rounds },
+        { latencyMs: 40, n: 2_000, rounds },
+        // 100 s per variant at the 100 msg/s limit: one round.
+        { latencyMs: 40, n: 10_000, rounds: 1 },
+      ]
+).filter((c) => (!latencies || latencies.includes(c.latencyMs)) && (!sizes || sizes.includes(c.n)));
+const WARMUP = numbersArg('warmup')?.[0] ?? (quick ? 300 : 3_000);
 const LOAD_ROUNDS = quick ? 3 : 9;
 
 interface Measured extends RunResult {
