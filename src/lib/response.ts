@@ -1,4 +1,8 @@
 import { Parser } from 'xml2js';
+import { isRecord } from './records';
+
+// Kept here too, so existing importers need no change; records.ts has no dependencies.
+export { isRecord };
 
 /** One XML element: its name, its attributes and its child elements, in order. */
 export interface XmlElement {
@@ -123,6 +127,3 @@ function clean(code: unknown, message: unknown): PlexErrorBody {
   return out;
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -2,19 +2,10 @@ import type { NodeAPI } from 'node-red';
 import type { PlexAccountCredentials, PlexAccountDef, PlexAccountNode } from './types';
 import type { PlexTvClient } from '../lib/plex-tv-client';
 import { PlexTvError } from '../lib/errors';
+import { clientModule } from './client-module';
 import { registerUserPicker } from './user-picker';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * The client module, loaded when the first account starts rather than when Node-RED loads
- * the package: axios and xml2js under it take ~45 ms to require, which every Node-RED start
- * would pay even with no plex-account in any flow.
- */
-function clientModule(): typeof import('../lib/plex-tv-client') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('../lib/plex-tv-client') as typeof import('../lib/plex-tv-client');
-}
 
 export = function register(RED: NodeAPI): void {
   function PlexAccount(this: PlexAccountNode, config: PlexAccountDef): void {

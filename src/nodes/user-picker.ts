@@ -1,8 +1,9 @@
 import type { NodeAPI } from 'node-red';
 import { PlexTvError } from '../lib/errors';
 import { pickerUsers } from '../lib/home-users';
-import { PlexTvClient } from '../lib/plex-tv-client';
-import { isRecord } from '../lib/response';
+import type { PlexTvClient } from '../lib/plex-tv-client';
+import { isRecord } from '../lib/records';
+import { clientModule } from './client-module';
 import type { PlexAccountNode } from './types';
 
 /** Where the editor's user picker asks for a Home's managed users. */
@@ -45,6 +46,7 @@ async function listForPicker(RED: NodeAPI, body: unknown): Promise<Answer> {
     let client: PlexTvClient;
     const token = typeof request.token === 'string' ? request.token.trim() : '';
     if (token && token !== KEPT_PASSWORD) {
+      const { PlexTvClient } = clientModule();
       temporary = new PlexTvClient({
         token,
         clientIdentifier: text(request.clientIdentifier),

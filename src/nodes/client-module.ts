@@ -1,0 +1,9 @@
+/**
+ * The plex.tv client module, loaded on first use rather than when Node-RED loads the
+ * package: axios and xml2js under it take ~45 ms to require, which every Node-RED start
+ * would pay even with no plex-account in any flow.
+ */
+export function clientModule(): typeof import('../lib/plex-tv-client') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../lib/plex-tv-client') as typeof import('../lib/plex-tv-client');
+}
