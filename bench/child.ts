@@ -7,6 +7,7 @@ import http from 'node:http';
 import { Session } from 'node:inspector';
 import os from 'node:os';
 import path from 'node:path';
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 import axios from 'axios';
 import { Parser } from 'xml2js';
 import { diyFlow, oursFlow, type BenchFlow } from './flows';
@@ -110,6 +111,15 @@ async function measure(n: number, window: number, inject: Inject): Promise<RunRe
   const before = await settledMemory();
   const run = new Run(n, window, inject);
   current = run;
+  const gc = { major: 0, ms: 0 };
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind;
+      if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) gc.major++;
+      gc.ms += entry.duration;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
   const cpu = process.cpuUsage();
   const started = performance.now();
   await profiled(`${setup?.variant}-${++runs}-n${n}`, () => {
@@ -118,6 +128,7 @@ async function measure(n: number, window: number, inject: Inject): Promise<RunRe
   });
   const elapsedMs = performance.now() - started;
   const spent = process.cpuUsage(cpu);
+  observer.disconnect();
   current = undefined;
   const after = await settledMemory();
   const sorted = run.latencies.slice().sort();
@@ -127,6 +138,8 @@ async function measure(n: number, window: number, inject: Inject): Promise<RunRe
     failed: run.failed,
     elapsedMs,
     cpuUs: spent.user + spent.system,
+    gcMajor: gc.major,
+    gcMs: gc.ms,
     p50Ms: percentile(sorted, 50),
     p99Ms: percentile(sorted, 99),
     before,

@@ -29,6 +29,9 @@ export interface RunResult {
   elapsedMs: number;
   /** process.cpuUsage() user + system of the measured process over the run, in microseconds. */
   cpuUs: number;
+  /** Mark-compact collections during the run, and the pause time of all collections. */
+  gcMajor: number;
+  gcMs: number;
   p50Ms: number;
   p99Ms: number;
   /** After a full GC, before and after the run. */

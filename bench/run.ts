@@ -302,7 +302,7 @@ async function main(): Promise<void> {
           runs.push(result);
           allRuns.push({ ...result, latencyMs: config.latencyMs });
           console.log(
-            `  lat ${config.latencyMs} N ${config.n} round ${round} ${child.variant}: ${((result.n / result.elapsedMs) * 1000).toFixed(1)} msg/s, ${(result.cpuUs / result.n).toFixed(0)} µs CPU/msg, ${result.connections} conns, ${result.failed} failed`,
+            `  lat ${config.latencyMs} N ${config.n} round ${round} ${child.variant}: ${((result.n / result.elapsedMs) * 1000).toFixed(1)} msg/s, ${(result.cpuUs / result.n).toFixed(0)} µs CPU/msg, ${result.gcMajor} major GC (${result.gcMs.toFixed(0)} ms GC), ${result.connections} conns, ${result.failed} failed`,
           );
         }
       }
