@@ -5,7 +5,8 @@ import { ConcurrencyLimiter } from './limiter';
 import { PlexTvError, codeForStatus, isRetryable } from './errors';
 import { findHomeUser } from './home-users';
 import { parseHome, parseUser, type PlexHome, type PlexUser } from './plex-user';
-import { isRecord, parseErrorBody, parseJson, parseXml, type XmlElement } from './response';
+import { isRecord } from './records';
+import { parseErrorBody, parseJson, parseXml, type XmlElement } from './response';
 import { parsePin, type UserRef } from './user-id';
 
 export interface PlexTvClientOptions {

@@ -1,9 +1,6 @@
 import { Parser } from 'xml2js';
 import { isRecord } from './records';
 
-// Kept here too, so existing importers need no change; records.ts has no dependencies.
-export { isRecord };
-
 /** One XML element: its name, its attributes and its child elements, in order. */
 export interface XmlElement {
   name: string;

@@ -1,4 +1,5 @@
 import { PlexTvError } from './errors';
+import { isArray, isRecord } from './records';
 
 const DIGITS = /^\s*(\d{1,16})\s*$/;
 
@@ -11,7 +12,7 @@ const DIGITS = /^\s*(\d{1,16})\s*$/;
 export function parseUserId(value: unknown): number {
   let candidate: unknown = value;
   try {
-    if (isPlainRecord(value)) {
+    if (isRecord(value)) {
       if (!Object.prototype.hasOwnProperty.call(value, 'id')) {
         throw invalid('an object without an id property');
       }
@@ -37,19 +38,6 @@ function toId(value: unknown): number | undefined {
     return Number.isSafeInteger(id) && id > 0 ? id : undefined;
   }
   return undefined;
-}
-
-function isPlainRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !isArray(value);
-}
-
-/** Array.isArray, which throws for a revoked Proxy: that one counts as an object whose reads fail. */
-function isArray(value: unknown): boolean {
-  try {
-    return Array.isArray(value);
-  } catch {
-    return false;
-  }
 }
 
 function describe(value: unknown): string {
@@ -95,7 +83,7 @@ export function parseUserRef(value: unknown): UserRef {
     if (/^\d+$/.test(text) || NUMBER_LIKE.test(text)) return { id: parseUserId(value) };
     return { name: nameOrThrow(text) };
   }
-  if (isPlainRecord(value)) {
+  if (isRecord(value)) {
     let title: unknown;
     try {
       if (Object.prototype.hasOwnProperty.call(value, 'id')) return { id: parseUserId(value) };
