@@ -96,10 +96,11 @@ export class PlexTvClient {
   private readonly http: AxiosInstance;
   private readonly limiter: ConcurrencyLimiter;
   private readonly agents: { http: http.Agent; https: https.Agent };
-  private readonly secrets: () => string[];
-  private readonly addSecret: (secret: string) => void;
-  private readonly headers: () => Record<string, string>;
   private readonly now: () => number;
+  // The token and every PIN sent live only in these truly private fields, so inspecting or
+  // serialising the client shows none of them, and redact() scrubs them all.
+  readonly #headers: Readonly<Record<string, string>>;
+  readonly #secrets: Set<string>;
   private homeUsers?: { fetchedAt: number; list: Promise<HomeUsersResult> };
 
   constructor(options: PlexTvClientOptions) {
@@ -118,13 +119,10 @@ export class PlexTvClient {
       'X-Plex-Product': options.product || DEFAULTS.product,
     };
     if (options.clientIdentifier) headers['X-Plex-Client-Identifier'] = options.clientIdentifier;
-    // The token and the PINs sent (at most 10 000 four-digit strings) live only in these
-    // closures, so inspecting or serialising the client shows none, and redact() scrubs them all.
-    const secrets = new Set([token]);
-    this.secrets = () => [...secrets];
-    this.addSecret = (secret) => void secrets.add(secret);
+    this.#headers = headers;
+    // At most the token and 10 000 four-digit PINs.
+    this.#secrets = new Set([token]);
     this.now = options.now ?? (() => Date.now());
-    this.headers = () => ({ ...headers });
     this.http = axios.create({
       baseURL: baseUrl,
       httpAgent: this.agents.http,
@@ -150,7 +148,7 @@ export class PlexTvClient {
   /** POST /api/v2/home/users/restricted/{id}?pin=NNNN; a PIN that is not 4 digits is refused unsent. */
   async setManagedUserPin(userId: number, pin: string, options: CallOptions = {}): Promise<UserResult> {
     const valid = parsePin(pin);
-    this.addSecret(valid);
+    this.#secrets.add(valid);
     return this.changeManagedUser(userId, { pin: valid }, options);
   }
 
@@ -181,8 +179,8 @@ export class PlexTvClient {
   /** Replaces any secret of this client found in a text that is about to leave the process. */
   redact(text: string): string {
     let out = text;
-    for (const secret of this.secrets()) {
-      if (secret) out = out.split(secret).join('[redacted]');
+    for (const secret of this.#secrets) {
+      if (secret && out.includes(secret)) out = out.split(secret).join('[redacted]');
     }
     return out;
   }
@@ -218,28 +216,18 @@ export class PlexTvClient {
 
   private async fetchHomeUsers(signal: AbortSignal | undefined): Promise<HomeUsersResult> {
     const response = await this.request('GET', '/api/v2/home/users', {}, signal);
-    const body = typeof response.data === 'string' ? response.data : '';
-    const xml = parseXml(body);
+    const { xml, json } = readBody(response);
     let home: Record<string, unknown> | undefined;
     let entries: Array<Record<string, unknown>> | undefined;
     if (xml?.name === 'home') {
       home = xml.attributes;
       const list = xml.children.find((child) => child.name === 'users') ?? xml;
-      entries = list.children.filter((child) => child.name === 'user').map(attributesOf);
-    } else if (!xml) {
-      const json = parseJson(body);
-      if (isRecord(json) && Array.isArray(json.users)) {
-        home = json;
-        entries = json.users.filter(isRecord);
-      }
+      entries = list.children.filter((child) => child.name === 'user').map((child) => child.attributes);
+    } else if (isRecord(json) && Array.isArray(json.users)) {
+      home = json;
+      entries = json.users.filter(isRecord);
     }
-    if (!home || !entries) {
-      throw new PlexTvError(
-        'BAD_RESPONSE',
-        `plex.tv answered ${response.status} without a readable Home users list`,
-        { statusCode: response.status },
-      );
-    }
+    if (!home || !entries) throw badResponse(response, 'a readable Home users list');
     const users = entries
       .map((entry) => parseUser(entry))
       .filter((user): user is PlexUser => user !== undefined)
@@ -248,22 +236,12 @@ export class PlexTvClient {
   }
 
   private readUser(response: AxiosResponse<string>): PlexUser {
-    const body = typeof response.data === 'string' ? response.data : '';
+    const { xml, json } = readBody(response);
     let attributes: Record<string, unknown> | undefined;
-    const xml = parseXml(body);
     if (xml?.name === 'user') attributes = xml.attributes;
-    else if (!xml) {
-      const json = parseJson(body);
-      if (isRecord(json)) attributes = isRecord(json.user) ? json.user : json;
-    }
+    else if (isRecord(json)) attributes = isRecord(json.user) ? json.user : json;
     const user = attributes && parseUser(attributes);
-    if (!user) {
-      throw new PlexTvError(
-        'BAD_RESPONSE',
-        `plex.tv answered ${response.status} without a readable user`,
-        { statusCode: response.status },
-      );
-    }
+    if (!user) throw badResponse(response, 'a readable user');
     return this.scrub(user);
   }
 
@@ -314,7 +292,7 @@ export class PlexTvClient {
         method,
         url: path,
         params,
-        headers: this.headers(),
+        headers: { ...this.#headers },
         signal: controller.signal,
       });
       if (response.status >= 200 && response.status < 300) return response;
@@ -332,7 +310,7 @@ export class PlexTvClient {
 
   private statusError(response: AxiosResponse<string>): PlexTvError {
     const status = response.status;
-    const body = parseErrorBody(typeof response.data === 'string' ? response.data : '');
+    const body = parseErrorBody(bodyText(response));
     const code = codeForStatus(status);
     const what = `plex.tv answered ${status}`;
     const message = this.redact(body.message ? `${what}: ${body.message}` : `${what} (${code})`);
@@ -360,8 +338,21 @@ export class PlexTvClient {
   }
 }
 
-function attributesOf(element: XmlElement): Record<string, unknown> {
-  return element.attributes;
+function bodyText(response: AxiosResponse<string>): string {
+  return typeof response.data === 'string' ? response.data : '';
+}
+
+/** A 2xx body as an XML element tree, or, when it is not XML, as a JSON value. */
+function readBody(response: AxiosResponse<string>): { xml?: XmlElement; json?: unknown } {
+  const body = bodyText(response);
+  const xml = parseXml(body);
+  return xml ? { xml } : { json: parseJson(body) };
+}
+
+function badResponse(response: AxiosResponse<string>, what: string): PlexTvError {
+  return new PlexTvError('BAD_RESPONSE', `plex.tv answered ${response.status} without ${what}`, {
+    statusCode: response.status,
+  });
 }
 
 /** The promise, or ABORTED as soon as the caller's signal fires (the work itself goes on). */
