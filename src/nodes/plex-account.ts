@@ -12,12 +12,11 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const { DEFAULTS, PlexTvClient } = clientModule();
     let client: PlexTvClient | undefined;
-    let problem: PlexTvError | undefined;
+    /** Why there is no client; set whenever `client` is not. */
+    let problem = new PlexTvError('NOT_CONFIGURED', RED._('plex-account.errors.no-token'));
     const token = (this.credentials?.token ?? '').trim();
     const clientIdentifier = (config.clientIdentifier ?? '').trim();
-    if (!token) {
-      problem = new PlexTvError('NOT_CONFIGURED', RED._('plex-account.errors.no-token'));
-    } else {
+    if (token) {
       try {
         client = new PlexTvClient({
           token,
@@ -42,7 +41,7 @@ export = function register(RED: NodeAPI): void {
 
     this.getClient = () => {
       if (client) return client;
-      throw problem ?? new PlexTvError('NOT_CONFIGURED', RED._('plex-account.errors.no-token'));
+      throw problem;
     };
 
     this.on('close', (_removed: boolean, done: () => void) => {

@@ -81,9 +81,23 @@ export function userProperty(
   return { value, type, unreadable: RED._(unreadableKey, { property: `${type}.${value}` }) };
 }
 
+/** The value of the node's user property (a typed input); one that cannot be read is INVALID_USER_ID. */
+export async function evaluateUserProperty(
+  RED: NodeAPI,
+  node: Node,
+  property: UserProperty,
+  msg: NodeMessage,
+): Promise<unknown> {
+  try {
+    return await evaluateProperty(RED, node, property.value, property.type, msg);
+  } catch {
+    throw new PlexTvError('INVALID_USER_ID', property.unreadable);
+  }
+}
+
 /**
- * Reads the node's user property (a typed input) and resolves it to a user id: ids as they
- * are, names through the account's cached Home users list.
+ * Reads the node's user property and resolves it to a user id: ids as they are, names
+ * through the account's cached Home users list.
  */
 export async function readUserId(
   RED: NodeAPI,
@@ -92,12 +106,7 @@ export async function readUserId(
   msg: NodeMessage,
   { client, signal }: { client: PlexTvClient; signal: AbortSignal },
 ): Promise<number> {
-  let value: unknown;
-  try {
-    value = await evaluateProperty(RED, node, property.value, property.type, msg);
-  } catch {
-    throw new PlexTvError('INVALID_USER_ID', property.unreadable);
-  }
+  const value = await evaluateUserProperty(RED, node, property, msg);
   return client.resolveUserId(parseUserRef(value), { signal });
 }
 
@@ -139,17 +148,16 @@ export function handlePlexAction<P = undefined>(
   prepare?: (msg: PlexActionMessage) => P,
 ): void {
   const errorOutputWired = (config.wires?.[1]?.length ?? 0) > 0;
-  const controllers = new Set<AbortController>();
-  const running = new Set<Promise<void>>();
+  /** Messages being handled, each with the controller that cancels its request on close. */
+  const inFlight = new Map<AbortController, Promise<void>>();
   let closing = false;
 
   async function handle(
     msg: PlexActionMessage,
     send: (msg: Array<NodeMessage | null>) => void,
     done: (err?: Error) => void,
+    controller: AbortController,
   ): Promise<void> {
-    const controller = new AbortController();
-    controllers.add(controller);
     let outcome: { result: PlexActionResult } | { error: PlexTvError };
     let client: PlexTvClient | undefined;
     try {
@@ -159,8 +167,6 @@ export function handlePlexAction<P = undefined>(
       outcome = { result: await perform(msg, { client, signal: controller.signal, prepared }) };
     } catch (error) {
       outcome = { error: toPlexTvError(error, client) };
-    } finally {
-      controllers.delete(controller);
     }
     if (controller.signal.aborted || closing) {
       done();
@@ -194,18 +200,20 @@ export function handlePlexAction<P = undefined>(
       done();
       return;
     }
-    const task = handle(msg, send, done).catch((error: unknown) => {
-      // Only a fault in Node-RED's own send/done could land here; report it, never rethrow.
-      node.error(toPlexTvError(error, undefined).message);
-    });
-    running.add(task);
-    void task.finally(() => running.delete(task));
+    const controller = new AbortController();
+    const task = handle(msg, send, done, controller)
+      .catch((error: unknown) => {
+        // Only a fault in Node-RED's own send/done could land here; report it, never rethrow.
+        node.error(toPlexTvError(error, undefined).message);
+      })
+      .finally(() => inFlight.delete(controller));
+    inFlight.set(controller, task);
   });
 
   node.on('close', (_removed: boolean, done: () => void) => {
     closing = true;
-    for (const controller of controllers) controller.abort();
-    void Promise.allSettled([...running]).then(() => {
+    for (const controller of inFlight.keys()) controller.abort();
+    void Promise.allSettled(inFlight.values()).then(() => {
       node.status({});
       done();
     });

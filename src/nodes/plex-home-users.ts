@@ -2,29 +2,24 @@ import type { NodeAPI, Node } from 'node-red';
 import { PlexTvError } from '../lib/errors';
 import { findHomeUser } from '../lib/home-users';
 import { parseUserRef } from '../lib/user-id';
-import { evaluateProperty, handlePlexAction } from './plex-action';
+import { evaluateUserProperty, handlePlexAction, userProperty } from './plex-action';
 import type { PlexHomeUsersDef } from './types';
 
 export = function register(RED: NodeAPI): void {
   function PlexHomeUsers(this: Node, config: PlexHomeUsersDef): void {
     RED.nodes.createNode(this, config);
-    const filter = config.filter ?? '';
-    const filterType = config.filterType || 'str';
+    const filter = userProperty(
+      RED,
+      { userId: config.filter ?? '', userIdType: config.filterType || 'str' },
+      'plex-home-users.errors.unreadable',
+    );
     const texts = {
       busy: RED._('plex-home-users.status.listing'),
       done: RED._('plex-home-users.status.listed'),
     };
 
     handlePlexAction(RED, this, config, texts, async (msg, { client, signal }) => {
-      let wanted: unknown;
-      try {
-        wanted = filter === '' ? '' : await evaluateProperty(RED, this, filter, filterType, msg);
-      } catch {
-        throw new PlexTvError(
-          'INVALID_USER_ID',
-          RED._('plex-home-users.errors.unreadable', { property: `${filterType}.${filter}` }),
-        );
-      }
+      const wanted = filter.value === '' ? '' : await evaluateUserProperty(RED, this, filter, msg);
       const all = wanted === '' || wanted === undefined || wanted === null;
       // Checked before the request: a bad filter sends nothing.
       const ref = all ? undefined : parseUserRef(wanted);

@@ -16,7 +16,15 @@ export = function register(RED: NodeAPI): void {
     const who = userProperty(RED, config, 'plex-set-pin.errors.unreadable');
     const fromMsg = config.pinSource === 'msg';
     const pinProperty = (config.pinProperty ?? '').trim() || 'pin';
-    const nodePin = this.credentials?.pin;
+    // The node's own PIN is read once; a missing or malformed one fails each message alike.
+    let nodePin: string | PlexTvError;
+    try {
+      nodePin = parsePin(this.credentials?.pin);
+    } catch (error) {
+      nodePin = this.credentials?.pin
+        ? (error as PlexTvError)
+        : new PlexTvError('INVALID_PIN', RED._('plex-set-pin.errors.no-pin'));
+    }
     const texts = {
       busy: RED._('plex-set-pin.status.setting'),
       done: RED._('plex-set-pin.status.set'),
@@ -25,8 +33,8 @@ export = function register(RED: NodeAPI): void {
     /** The PIN for this message; a msg PIN is taken off the msg before anything else happens. */
     const takePin = (msg: PlexActionMessage): string => {
       if (!fromMsg) {
-        if (!nodePin) throw new PlexTvError('INVALID_PIN', RED._('plex-set-pin.errors.no-pin'));
-        return parsePin(nodePin);
+        if (nodePin instanceof PlexTvError) throw nodePin;
+        return nodePin;
       }
       let value: unknown;
       try {
