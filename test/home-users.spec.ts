@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import util from 'node:util';
 import sinon from 'sinon';
 import { findHomeUser, pickerUsers } from '../src/lib/home-users';
-import { HOME_USERS_TTL_MS } from '../src/lib/plex-tv-client';
+import { HOME_USERS_REFRESH_MS, HOME_USERS_TTL_MS } from '../src/lib/plex-tv-client';
 import { PlexTvError } from '../src/lib/errors';
 import type { PlexUser } from '../src/lib/plex-user';
 import { DOUBLE_HOME, DOUBLE_TOKEN } from './double/plex-tv-double';
@@ -304,6 +304,60 @@ describe('PlexTvClient: Home users and PINs', () => {
       await env.client.resolveUserId({ name: 'Kids' });
       env.client.close();
       await env.client.resolveUserId({ name: 'Kids' });
+      assert.equal(lists(), 2);
+    });
+  });
+
+  describe('resolveManagedUserId', () => {
+    it('resolves a managed user by name, and passes ids on unchecked', async () => {
+      make();
+      assert.equal(await env.client.resolveManagedUserId({ name: 'Kids' }), KIDS);
+      assert.equal(await env.client.resolveManagedUserId({ id: 1 }), 1);
+      assert.equal(lists(), 1);
+    });
+
+    it('a name that means the administrator is NOT_MANAGED, with the id', async () => {
+      make();
+      const error = await rejection(env.client.resolveManagedUserId({ name: 'parent' }));
+      assert.equal(error.code, 'NOT_MANAGED');
+      assert.equal(error.userId, 1);
+    });
+
+    it('a member who is not managed (restricted false) is NOT_MANAGED too', async () => {
+      make();
+      const teen = env.double.users.get(TEEN);
+      assert.ok(teen);
+      teen.restricted = false;
+      const error = await rejection(env.client.resolveManagedUserId({ name: 'Teen' }));
+      assert.equal(error.code, 'NOT_MANAGED');
+      assert.equal(error.userId, TEEN);
+    });
+  });
+
+  describe('cachedHomeUsers and refreshHomeUsers', () => {
+    it('cachedHomeUsers answers from the name look-up cache', async () => {
+      make();
+      await env.client.resolveUserId({ name: 'Kids' });
+      const { users } = await env.client.cachedHomeUsers();
+      assert.deepEqual(
+        users.map((u) => u.id),
+        [1, KIDS, TEEN],
+      );
+      assert.equal(lists(), 1);
+    });
+
+    it('a refresh goes upstream at most once per 10 s', async () => {
+      make();
+      await env.client.refreshHomeUsers();
+      await Promise.all(Array.from({ length: 50 }, () => env.client.refreshHomeUsers()));
+      assert.equal(lists(), 1);
+      now += HOME_USERS_REFRESH_MS - 1;
+      await env.client.refreshHomeUsers();
+      assert.equal(lists(), 1);
+      now += 1;
+      await env.client.refreshHomeUsers();
+      assert.equal(lists(), 2);
+      await env.client.cachedHomeUsers();
       assert.equal(lists(), 2);
     });
   });

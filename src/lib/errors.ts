@@ -1,21 +1,25 @@
 /** Codes a caller can branch on; they are part of the package's public contract. */
-export type PlexErrorCode =
-  | 'INVALID_USER_ID'
-  | 'INVALID_PIN'
-  | 'AMBIGUOUS_USER'
-  | 'NOT_CONFIGURED'
-  | 'BAD_REQUEST'
-  | 'UNAUTHORIZED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'RATE_LIMITED'
-  | 'SERVER_ERROR'
-  | 'HTTP_ERROR'
-  | 'TIMEOUT'
-  | 'NETWORK'
-  | 'BAD_RESPONSE'
-  | 'ABORTED'
-  | 'INTERNAL';
+export const ERROR_CODES = [
+  'INVALID_USER_ID',
+  'INVALID_PIN',
+  'AMBIGUOUS_USER',
+  'NOT_MANAGED',
+  'NOT_CONFIGURED',
+  'BAD_REQUEST',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'RATE_LIMITED',
+  'SERVER_ERROR',
+  'HTTP_ERROR',
+  'TIMEOUT',
+  'NETWORK',
+  'BAD_RESPONSE',
+  'ABORTED',
+  'INTERNAL',
+] as const;
+
+export type PlexErrorCode = (typeof ERROR_CODES)[number];
 
 export interface PlexErrorDetails {
   statusCode?: number;

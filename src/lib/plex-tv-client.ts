@@ -45,6 +45,8 @@ export interface HomeUsersResult {
 
 /** How long a Home users list answers name look-ups before it is fetched again. */
 export const HOME_USERS_TTL_MS = 60_000;
+/** The shortest time between two upstream fetches that a refresh may ask for. */
+export const HOME_USERS_REFRESH_MS = 10_000;
 
 export const DEFAULTS = {
   baseUrl: 'https://plex.tv',
@@ -165,8 +167,47 @@ export class PlexTvClient {
    */
   async resolveUserId(ref: UserRef, options: CallOptions = {}): Promise<number> {
     if ('id' in ref) return ref.id;
-    const { users } = await untilAborted(this.cachedHomeUsers(), options.signal);
+    const { users } = await this.cachedHomeUsers(options);
     return findHomeUser(users, ref.name).id;
+  }
+
+  /**
+   * As resolveUserId, for the PIN endpoints, which only take managed users: a name that
+   * means the administrator or another member who is not managed is NOT_MANAGED. An id is
+   * passed on as it is, and plex.tv decides.
+   */
+  async resolveManagedUserId(ref: UserRef, options: CallOptions = {}): Promise<number> {
+    if ('id' in ref) return ref.id;
+    const { users } = await this.cachedHomeUsers(options);
+    const user = findHomeUser(users, ref.name);
+    if (user.restricted !== true || user.admin === true) {
+      throw new PlexTvError(
+        'NOT_MANAGED',
+        `That name is a Plex Home member who is not a managed user (id ${user.id}); PINs can be set and removed only for managed users`,
+        { userId: user.id },
+      );
+    }
+    return user.id;
+  }
+
+  /**
+   * The Home users list as cached for name look-ups: fetched when older than a minute
+   * (concurrent callers share one request). The caller's signal stops its own wait only.
+   */
+  cachedHomeUsers(options: CallOptions = {}): Promise<HomeUsersResult> {
+    return untilAborted(this.sharedHomeUsers(), options.signal);
+  }
+
+  /**
+   * A fresh Home users list for someone who asked for one (the editor's refresh), but never
+   * more than one upstream request per HOME_USERS_REFRESH_MS: sooner, the cached list answers.
+   */
+  refreshHomeUsers(options: CallOptions = {}): Promise<HomeUsersResult> {
+    const cached = this.homeUsers;
+    const age = cached ? this.now() - cached.fetchedAt : Infinity;
+    if (cached && age >= 0 && age < HOME_USERS_REFRESH_MS) return this.cachedHomeUsers(options);
+    this.homeUsers = undefined;
+    return this.cachedHomeUsers(options);
   }
 
   /** Frees the connection pool; call when the account goes away. */
@@ -199,7 +240,7 @@ export class PlexTvClient {
     }
   }
 
-  private cachedHomeUsers(): Promise<HomeUsersResult> {
+  private sharedHomeUsers(): Promise<HomeUsersResult> {
     const now = this.now();
     const cached = this.homeUsers;
     if (cached && now >= cached.fetchedAt && now - cached.fetchedAt < HOME_USERS_TTL_MS) {

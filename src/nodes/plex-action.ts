@@ -107,7 +107,7 @@ export async function readUserId(
   { client, signal }: { client: PlexTvClient; signal: AbortSignal },
 ): Promise<number> {
   const value = await evaluateUserProperty(RED, node, property, msg);
-  return client.resolveUserId(parseUserRef(value), { signal });
+  return client.resolveManagedUserId(parseUserRef(value), { signal });
 }
 
 /** Deletes a msg property given as a path (`pin`, `secrets.pin`, `a["b"]`); missing parents are fine. */
