@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import util from 'node:util';
 import sinon from 'sinon';
 import { findHomeUser, pickerUsers } from '../src/lib/home-users';
 import { HOME_USERS_REFRESH_MS, HOME_USERS_TTL_MS } from '../src/lib/plex-tv-client';
 import { PlexTvError } from '../src/lib/errors';
 import type { PlexUser } from '../src/lib/plex-user';
-import { DOUBLE_HOME, DOUBLE_TOKEN } from './double/plex-tv-double';
+import { DOUBLE_HOME, DOUBLE_TOKEN, hashPin, userToken } from './double/plex-tv-double';
 import { rejection, useClientWithDouble } from './support/client';
 
 const KIDS = 12345678;
@@ -84,6 +83,14 @@ describe('PlexTvClient: Home users and PINs', () => {
   const make = env.make;
   beforeEach(() => (now = 1_000_000));
   const lists = () => env.double.requests.filter((r) => r.method === 'GET').length;
+  /** The next answer: a Home users list in plex.tv's JSON form. */
+  const answerJson = (home: Record<string, unknown>) =>
+    env.double.inject({
+      kind: 'status',
+      status: 200,
+      contentType: 'application/json',
+      body: JSON.stringify({ id: 1, name: 'My Home', ...home }),
+    });
 
   describe('listHomeUsers', () => {
     it('reads the XML list: the Home typed, the users through parseUser', async () => {
@@ -103,20 +110,13 @@ describe('PlexTvClient: Home users and PINs', () => {
 
     it('reads the JSON list', async () => {
       const xml = await make().listHomeUsers();
-      env.double.inject({
-        kind: 'status',
-        status: 200,
-        contentType: 'application/json',
-        body: JSON.stringify({
-          id: 1,
-          name: 'My Home',
-          guestEnabled: false,
-          subscription: true,
-          users: [
-            { id: KIDS, title: 'Kids', restricted: true, protected: true, updatedAt: 1722343001 },
-            'not a user',
-          ],
-        }),
+      answerJson({
+        guestEnabled: false,
+        subscription: true,
+        users: [
+          { id: KIDS, title: 'Kids', restricted: true, protected: true, updatedAt: 1722343001 },
+          'not a user',
+        ],
       });
       const json = await env.client.listHomeUsers();
       const first: PlexUser = json.users[0];
@@ -188,19 +188,95 @@ describe('PlexTvClient: Home users and PINs', () => {
       assert.deepEqual([error.code, error.plexCode, error.userId], ['BAD_REQUEST', 1038, KIDS]);
     });
 
-    it('redacts the PINs it sent, like the token, and never shows them when inspected', async () => {
+    it('takes the PIN of that request, and the token, out of a server message echoing them', async () => {
       env.double.inject({
         kind: 'status',
         status: 403,
-        body: '<errors><error code="1041" message="PIN 7391 refused"/></errors>',
+        body: `<errors><error code="1041" message="PIN 7391 refused for ${DOUBLE_TOKEN}"/></errors>`,
       });
       const error = await rejection(make().setManagedUserPin(KIDS, '7391'));
-      assert.equal(error.message, 'plex.tv answered 403: PIN [redacted] refused');
-      assert.equal(env.client.redact(`a 7391 and ${DOUBLE_TOKEN}`), 'a [redacted] and [redacted]');
-      assert.equal(env.client.redact('4444 was never sent'), '4444 was never sent');
-      const shown =
-        util.inspect(env.client, { depth: 10, showHidden: true }) + JSON.stringify(env.client);
-      assert.ok(!shown.includes('7391') && !shown.includes(DOUBLE_TOKEN));
+      assert.equal(error.message, 'plex.tv answered 403: PIN [redacted] refused for [redacted]');
+    });
+
+    it("leaves a message alone that holds another request's PIN (only that request's are taken)", async () => {
+      make();
+      await env.client.setManagedUserPin(KIDS, '7391');
+      env.double.inject({
+        kind: 'status',
+        status: 400,
+        body: '<errors><error code="1004" message="Order 7391 of 2015"/></errors>',
+      });
+      const error = await rejection(env.client.removeManagedUserPin(TEEN));
+      assert.equal(error.message, 'plex.tv answered 400: Order 7391 of 2015');
+    });
+  });
+
+  describe('user data after PINs were sent', () => {
+    const TEEN_2015 = {
+      title: 'Teen 2015',
+      email: 'teen2015@example.com',
+      thumb: 'https://plex.tv/users/2015cafe2015/avatar?c=1722342015',
+      uuid: '2015cafe2015beef',
+    };
+
+    it('passes titles, e-mails, uuids and thumbs byte for byte, and names with digits resolve', async () => {
+      const teen = env.double.users.get(TEEN);
+      assert.ok(teen);
+      Object.assign(teen, TEEN_2015);
+      make();
+      await env.client.setManagedUserPin(KIDS, '2015');
+      await env.client.setManagedUserPin(TEEN, '1722');
+      const { users } = await env.client.listHomeUsers();
+      const listed = users.find((u) => u.id === TEEN);
+      assert.deepEqual(
+        { title: listed?.title, email: listed?.email, thumb: listed?.thumb, uuid: listed?.uuid },
+        TEEN_2015,
+      );
+      assert.equal(await env.client.resolveManagedUserId({ name: 'Teen 2015' }), TEEN);
+      assert.equal(await env.client.resolveUserId({ name: 'teen 2015' }), TEEN);
+      const { user } = await env.client.removeManagedUserPin(TEEN);
+      assert.equal(user.title, 'Teen 2015');
+      assert.equal(user.email, 'teen2015@example.com');
+    });
+
+    it('drops the authToken and hashed pin plex.tv lists with users, from every answer', async () => {
+      env.double.secretAttributes = true;
+      make();
+      await env.client.setManagedUserPin(KIDS, '2468');
+      const kids = env.double.users.get(KIDS);
+      assert.ok(kids);
+      const listed = await env.client.listHomeUsers();
+      const cached = await env.client.cachedHomeUsers();
+      const outputs = [
+        listed,
+        cached,
+        await env.client.setManagedUserPin(TEEN, '1357'),
+        await env.client.removeManagedUserPin(KIDS),
+      ];
+      // The double did send them: the answers carried the user tokens and the hashes.
+      env.double.secretAttributes = false;
+      const said = JSON.stringify(outputs);
+      for (const secret of [userToken(kids), hashPin('1357'), '2468', '1357', DOUBLE_TOKEN]) {
+        assert.ok(!said.includes(secret), `${secret} came out`);
+      }
+      for (const user of [...listed.users, ...cached.users]) {
+        assert.deepEqual(
+          Object.keys(user).filter((key) => /(token|pin)$/i.test(key)),
+          [],
+          `user ${user.id}`,
+        );
+      }
+      assert.equal(listed.users.find((u) => u.id === KIDS)?.protected, true);
+    });
+
+    it('drops the secret attributes of a JSON answer and of a Home alike', async () => {
+      answerJson({
+        authenticationToken: 'home-secret-1',
+        users: [{ id: KIDS, title: 'Kids', AccessToken: 'user-secret-2', pin: 'abc123' }],
+      });
+      const { home, users } = await make().listHomeUsers();
+      assert.deepEqual(home, { id: 1, name: 'My Home' });
+      assert.deepEqual(users, [{ id: KIDS, title: 'Kids' }]);
     });
   });
 

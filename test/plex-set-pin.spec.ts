@@ -266,8 +266,9 @@ describe('the PIN and the token never leave by another road', () => {
         { payload: -1, pin: MSG_PIN },
         { payload: 999, pin: MSG_PIN },
       ]);
-      // plex.tv echoing the PIN it was sent, and the token.
+      // plex.tv echoing, in the answer to the set-PIN request, the PIN it was sent, and the token.
       const echo = (pin: string): Fault => ({
+        only: /restricted/,
         kind: 'status',
         status: 400,
         body: `<errors><error code="1038" message="PIN ${pin} token ${DOUBLE_TOKEN}"/></errors>`,

@@ -9,6 +9,7 @@ import {
   normaliseBaseUrl,
 } from '../src/lib/plex-tv-client';
 import { PlexTvError } from '../src/lib/errors';
+import pkg from '../package.json';
 import { BODIES, DOUBLE_TOKEN, PlexTvDouble } from './double/plex-tv-double';
 import { CLIENT_ID, rejection, useClientWithDouble } from './support/client';
 
@@ -41,6 +42,23 @@ describe('PlexTvClient', () => {
       assert.ok(!request.url.includes(DOUBLE_TOKEN), 'token must not be in the URL');
       assert.equal(result.statusCode, 201);
       assert.equal(result.user.id, KIDS);
+    });
+
+    it('sends the identity headers plex.tv lists devices by, from one place', async () => {
+      await make({ deviceName: 'Attic Pi' }).removeManagedUserPin(KIDS);
+      const { headers } = env.double.requests[0];
+      assert.deepEqual(
+        [
+          headers['x-plex-version'],
+          headers['x-plex-platform'],
+          headers['x-plex-platform-version'],
+          headers['x-plex-device'],
+          headers['x-plex-device-name'],
+        ],
+        [pkg.version, 'Node.js', process.version, 'Node-RED', 'Attic Pi'],
+      );
+      await make().removeManagedUserPin(KIDS);
+      assert.equal(env.double.requests[1].headers['x-plex-device-name'], 'Node-RED');
     });
 
     it('types every documented attribute of the user', async () => {
@@ -274,13 +292,109 @@ describe('PlexTvClient', () => {
       env.double.inject({ kind: 'status', status: 500, body: BODIES.html });
       const error = await rejection(make().removeManagedUserPin(KIDS));
       for (const text of [
-        util.inspect(env.client, { showHidden: true, depth: 10 }),
+        util.inspect(env.client, { showHidden: true, depth: Infinity }),
         JSON.stringify(error),
         util.inspect(error, { showHidden: true }),
         error.stack ?? '',
       ]) {
         assert.ok(!text.includes(DOUBLE_TOKEN), text);
       }
+    });
+
+    it('shows no token and no PIN when inspected with requests in flight, a set-PIN among them', async () => {
+      env.double.inject({ kind: 'hang' }, 2);
+      make();
+      const controller = new AbortController();
+      const calls = [
+        rejection(env.client.removeManagedUserPin(KIDS, { signal: controller.signal })),
+        rejection(env.client.setManagedUserPin(KIDS, '7391', { signal: controller.signal })),
+      ];
+      await until(() => env.double.requests.length === 2, 'both requests at the double');
+      assert.equal(env.client.inFlight, 2);
+      const shown = [
+        util.inspect(env.client, { showHidden: true, depth: Infinity, getters: true }),
+        util.inspect({ holder: [env.client] }, { showHidden: true, depth: Infinity }),
+        JSON.stringify(env.client),
+        JSON.stringify({ client: env.client }),
+      ];
+      controller.abort();
+      for (const call of calls) assert.equal((await call).code, 'ABORTED');
+      for (const text of shown) {
+        assert.ok(!text.includes(DOUBLE_TOKEN) && !text.includes('7391'), text);
+        assert.match(text, /127\.0\.0\.1/);
+      }
+      assert.match(
+        shown[0],
+        /^PlexTvClient \{ baseUrl: 'http:\/\/127\.0\.0\.1:\d+', inFlight: 2 \}$/,
+      );
+    });
+  });
+
+  describe('outages and error bodies', () => {
+    for (const [what, body] of [
+      ['an empty body', ''],
+      ['an HTML page', BODIES.html],
+      ['a JSON body that is no plex.tv error', '{"message":"Not Found"}'],
+    ]) {
+      it(`404 with ${what} is an outage: SERVER_ERROR with statusCode 404, retried like 5xx`, async () => {
+        const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+        env.double.inject({ kind: 'status', status: 404, body, contentType: 'text/html' });
+        const call = make({ retries: 1 }).removeManagedUserPin(KIDS);
+        await until(() => env.double.requests.length === 1, 'attempt 1');
+        await clock.tickAsync(1000);
+        assert.equal((await call).statusCode, 201, 'the retry went through');
+        env.double.inject({ kind: 'status', status: 404, body }, Infinity);
+        const error = await rejection(make({ retries: 0 }).removeManagedUserPin(KIDS));
+        assert.deepEqual(
+          [error.code, error.statusCode, error.message],
+          ['SERVER_ERROR', 404, 'plex.tv answered 404 (SERVER_ERROR)'],
+        );
+      });
+    }
+
+    for (const [what, body] of [
+      ['XML <errors>', '<errors><error code="1004" message="gone"/></errors>'],
+      ['JSON errors', '{"errors":[{"code":1002,"message":"Not found"}]}'],
+      ['code 1002 in an older form', '<Response code="1002" status="Not found"/>'],
+    ]) {
+      it(`404 with plex.tv's own error (${what}) is NOT_FOUND, not retried`, async () => {
+        env.double.inject({ kind: 'status', status: 404, body }, Infinity);
+        const error = await rejection(make({ retries: 3 }).removeManagedUserPin(KIDS));
+        assert.equal(error.code, 'NOT_FOUND');
+        assert.equal(env.double.requests.length, 1);
+      });
+    }
+
+    it('reads an error body only up to 64 KB: a 64 MB error page is SERVER_ERROR, not BAD_RESPONSE', async () => {
+      env.double.inject({ kind: 'huge', bytes: 64 * 1024 * 1024, status: 503 });
+      const error = await rejection(make().removeManagedUserPin(KIDS));
+      assert.deepEqual([error.code, error.statusCode], ['SERVER_ERROR', 503]);
+      assert.ok(
+        env.double.hugeBytesWritten < 32 * 1024 * 1024,
+        `${env.double.hugeBytesWritten} bytes`,
+      );
+    });
+
+    it('finds the message of an error body that fits in 64 KB, after a long preamble', async () => {
+      const body = `<!--${'x'.repeat(60 * 1024)}--><errors><error code="1001" message="Nope"/></errors>`;
+      env.double.inject({ kind: 'status', status: 401, body });
+      const error = await rejection(make().removeManagedUserPin(KIDS));
+      assert.equal(error.message, 'plex.tv answered 401: Nope');
+    });
+
+    it('a 2xx body over the parsing limits is BAD_RESPONSE, saying which limit', async () => {
+      const attributes = Array.from({ length: 2_000 }, (_, i) => `a${i}=""`).join(' ');
+      env.double.inject({
+        kind: 'status',
+        status: 201,
+        body: `<user id="${KIDS}" ${attributes}/>`,
+      });
+      const error = await rejection(make().removeManagedUserPin(KIDS));
+      assert.equal(error.code, 'BAD_RESPONSE');
+      assert.equal(
+        error.message,
+        'plex.tv answered 201 with a body with more than 256 attributes on one element',
+      );
     });
   });
 
@@ -338,9 +452,15 @@ describe('PlexTvClient', () => {
       assert.equal(env.double.requests.length, 3);
     });
 
-    for (const status of [400, 401, 403, 404, 418]) {
+    for (const [status, body] of [
+      [400, ''],
+      [401, ''],
+      [403, ''],
+      [404, BODIES.notFound],
+      [418, ''],
+    ] as const) {
       it(`does not retry ${status}`, async () => {
-        env.double.inject({ kind: 'status', status }, Infinity);
+        env.double.inject({ kind: 'status', status, body }, Infinity);
         await rejection(make({ retries: 3 }).removeManagedUserPin(KIDS));
         assert.equal(env.double.requests.length, 1);
       });
@@ -403,7 +523,16 @@ describe('PlexTvClient', () => {
         normaliseBaseUrl(' http://127.0.0.1:3000/proxy/ '),
         'http://127.0.0.1:3000/proxy',
       );
+      assert.equal(normaliseBaseUrl('http://localhost:32400'), 'http://localhost:32400');
+      assert.equal(normaliseBaseUrl('http://127.8.9.10/'), 'http://127.8.9.10');
+      assert.equal(normaliseBaseUrl('http://[::1]:9/'), 'http://[::1]:9');
       for (const bad of [
+        'http://plex.tv',
+        'http://example.com/proxy',
+        'http://192.168.1.2:32400',
+        'http://128.0.0.1',
+        'http://localhost.example.com',
+        'http://[::2]',
         'ftp://plex.tv',
         'file:///etc/passwd',
         'plex.tv',

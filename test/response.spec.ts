@@ -1,6 +1,18 @@
 import assert from 'node:assert/strict';
-import { parseErrorBody, parseXml } from '../src/lib/response';
+import { BodyLimitError, LIMITS } from '../src/lib/limits';
+import { parseErrorBody, parseJson, parseXml } from '../src/lib/response';
 import { parseUser } from '../src/lib/plex-user';
+
+/** The BodyLimitError a parse rejects with. */
+async function overLimit(parse: Promise<unknown>): Promise<string> {
+  try {
+    await parse;
+  } catch (error) {
+    assert.ok(error instanceof BodyLimitError, String(error));
+    return error.message;
+  }
+  assert.fail('expected the parse to stop at a limit');
+}
 
 describe('parseUser', () => {
   it('types numbers and booleans and keeps strings', () => {
@@ -41,6 +53,31 @@ describe('parseUser', () => {
     }
   });
 
+  it('drops every attribute whose name ends in token or pin, whatever its case and value', () => {
+    const user = parseUser({
+      id: '5',
+      title: 'Teen 2015',
+      authToken: 'a',
+      authenticationToken: 'b',
+      accessToken: 'c',
+      AUTHTOKEN: 'd',
+      token: 'e',
+      pin: '0f3a',
+      PIN: '1234',
+      hashedPin: 'x',
+      pinned: 'kept',
+      tokens: 'kept',
+      protected: '1',
+    });
+    assert.deepEqual(user, {
+      id: 5,
+      title: 'Teen 2015',
+      pinned: 'kept',
+      tokens: 'kept',
+      protected: true,
+    });
+  });
+
   it('never copies prototype keys', () => {
     const attributes = JSON.parse(
       '{"id":"1","__proto__":{"polluted":"yes"},"constructor":"x"}',
@@ -52,22 +89,137 @@ describe('parseUser', () => {
 });
 
 describe('parseXml', () => {
-  it('refuses DTD-declared entities instead of expanding them', () => {
+  it('refuses DTD-declared entities instead of expanding them', async () => {
     const bomb =
       '<!DOCTYPE user [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><user id="1" title="&b;"/>';
-    assert.equal(parseXml(bomb), undefined);
+    assert.equal(await parseXml(bomb), undefined);
   });
 
-  it('does not read external entities', () => {
+  it('does not read external entities', async () => {
     const xxe =
       '<!DOCTYPE user [<!ENTITY x SYSTEM "file:///etc/passwd">]><user id="1" title="&x;"/>';
-    assert.equal(parseXml(xxe), undefined);
+    assert.equal(await parseXml(xxe), undefined);
   });
 
-  it('returns undefined for non-XML', () => {
+  it('returns undefined for non-XML', async () => {
     for (const body of ['', '   ', '{"id":1}', 'plain', '<user', '<a></b>'])
-      assert.equal(parseXml(body), undefined, body);
+      assert.equal(await parseXml(body), undefined, body);
   });
+
+  it('reads elements, attributes, text and CDATA in order', async () => {
+    const root = await parseXml(
+      '\ufeff<?xml version="1.0"?><errors a="1"> <error code="2">x<![CDATA[<y>]]></error><b/></errors>',
+    );
+    assert.deepEqual(root, {
+      name: 'errors',
+      attributes: { a: '1' },
+      text: '',
+      children: [
+        { name: 'error', attributes: { code: '2' }, text: 'x<y>', children: [] },
+        { name: 'b', attributes: {}, text: '', children: [] },
+      ],
+    });
+  });
+
+  it('keeps an attribute named __proto__ as an own key, never as the prototype', async () => {
+    const root = await parseXml('<user id="1" __proto__="x"/>');
+    assert.equal(Object.getPrototypeOf(root?.attributes), Object.prototype);
+    assert.deepEqual(Object.keys(root?.attributes ?? {}), ['id', '__proto__']);
+  });
+
+  const limits: Array<[string, string, RegExp]> = [
+    [
+      'nesting',
+      `${'<a>'.repeat(LIMITS.depth + 1)}${'</a>'.repeat(LIMITS.depth + 1)}`,
+      /deeper than 32/,
+    ],
+    ['elements', `<home>${'<user/>'.repeat(LIMITS.elements)}</home>`, /more than 10000 elements/],
+    [
+      'attributes of one element',
+      `<user ${Array.from({ length: 122_000 }, (_, i) => `a${i}=""`).join(' ')}/>`,
+      /more than 256 attributes on one element/,
+    ],
+    [
+      'attributes in all',
+      `<home>${`<user ${Array.from({ length: 200 }, (_, i) => `a${i}=""`).join(' ')}/>`.repeat(300)}</home>`,
+      /more than 20000 attributes/,
+    ],
+  ];
+  limits.push(
+    [
+      'one comment (sax: 64 K characters)',
+      `<!--${'x'.repeat(900 * 1024)}--><user id="1"/>`,
+      /more than 65536 characters in one comment/,
+    ],
+    [
+      'one attribute value',
+      `<user id="1" title="${'K'.repeat(200 * 1024)}"/>`,
+      /more than 65536 characters in one attribute value/,
+    ],
+  );
+  for (const [what, body, message] of limits) {
+    it(`stops at the limit on ${what} while parsing`, async () => {
+      assert.match(await overLimit(parseXml(body)), message);
+    });
+  }
+
+  it('stops at the first element over a limit, without parsing the rest', async () => {
+    // Past the 33rd level comes malformed XML: reaching it would make the result undefined.
+    const body = `${'<a>'.repeat(40)}<<<>>>${'x'.repeat(1024 * 1024)}`;
+    assert.match(await overLimit(parseXml(body)), /deeper than 32/);
+  });
+
+  it('passes long text on, in the pieces sax reads it in', async () => {
+    const root = await parseXml(`<error>${'t'.repeat(300 * 1024)}</error>`);
+    assert.equal(root?.text.length, 300 * 1024);
+  });
+
+  it('parses a long body in slices, letting the event loop run between them', async () => {
+    const order: string[] = [];
+    setImmediate(() => order.push('event loop'));
+    const body = `<home>${'<user id="1" title="x"/>'.repeat(2_000)}</home>`;
+    assert.ok(body.length > 2 * LIMITS.sliceChars);
+    const root = await parseXml(body);
+    order.push('parsed');
+    assert.equal(root?.children.length, 2_000);
+    assert.deepEqual(order, ['event loop', 'parsed']);
+  });
+});
+
+describe('parseJson', () => {
+  it('reads objects and arrays, and nothing else', async () => {
+    assert.deepEqual(await parseJson(' {"id":1,"a":[1,"],{"]} '), { id: 1, a: [1, '],{'] });
+    assert.deepEqual(await parseJson('[]'), []);
+    for (const body of ['', 'null', '"x"', '12', '{', '{"a":}', '<user/>'])
+      assert.equal(await parseJson(body), undefined, body);
+  });
+
+  it('passes long strings, with brackets and escaped quotes inside them', async () => {
+    const value = `a"],[{\\${'x'.repeat(900 * 1024)}`;
+    const parsed = (await parseJson(`{"id":1,"s":${JSON.stringify(value)}}`)) as { s: string };
+    assert.ok(parsed.s === value, 'the string as it was sent');
+  });
+
+  const limits: Array<[string, string, RegExp]> = [
+    ['nesting (a megabyte of [)', '['.repeat(1024 * 1024), /deeper than 32/],
+    ['nesting in objects', `${'{"a":'.repeat(40)}1${'}'.repeat(40)}`, /deeper than 32/],
+    [
+      'keys of one object',
+      `{${Array.from({ length: 80_000 }, (_, i) => `"k${i}":""`).join(',')}}`,
+      /more than 256 keys in one object/,
+    ],
+    ['items of one array', `[${'1,'.repeat(20_000)}1]`, /more than 10000 items in one array/],
+    [
+      'values in all',
+      `[${Array.from({ length: 10 }, () => `[${'1,'.repeat(9_000)}1]`).join(',')}]`,
+      /more than 20000 values/,
+    ],
+  ];
+  for (const [what, body, message] of limits) {
+    it(`stops at the limit on ${what} before JSON.parse`, async () => {
+      assert.match(await overLimit(parseJson(body)), message);
+    });
+  }
 });
 
 describe('parseErrorBody', () => {
@@ -100,12 +252,41 @@ describe('parseErrorBody', () => {
     ['non-numeric code', '<errors><error code="x1" message="m"/></errors>', { message: 'm' }],
   ];
   for (const [what, body, expected] of shapes) {
-    it(`reads ${what}`, () => assert.deepEqual(parseErrorBody(body), expected));
+    it(`reads ${what}`, async () => {
+      const { plexError, ...read } = await parseErrorBody(body);
+      assert.deepEqual(read, expected);
+      // plex.tv's own forms: <errors> and JSON errors (a 404 in them is a real "not found").
+      assert.equal(plexError, /^(<errors|\{"errors")/.test(body) ? true : undefined);
+    });
   }
 
-  it('strips control characters and caps the length of a server message', () => {
+  it("knows a 1002 in any form as plex.tv's", async () => {
+    assert.equal((await parseErrorBody('<Response code="1002" status="x"/>')).plexError, true);
+    assert.equal((await parseErrorBody('{"error":{"code":1002}}')).plexError, true);
+    assert.equal((await parseErrorBody('<Response code="401" status="x"/>')).plexError, undefined);
+  });
+
+  it("takes the request's secrets out of the message before cutting it to length", async () => {
+    const token = 'tok-1234567890';
+    const body = `<errors><error message="${'m'.repeat(150)} ${token} PIN 2015"/></errors>`;
+    const { message } = await parseErrorBody(body, [token, '2015']);
+    assert.equal(message, `${'m'.repeat(150)} [redacted] PIN [redacted]`);
+    const long = `<errors><error message="${'m'.repeat(195)} ${token}"/></errors>`;
+    assert.ok(!(await parseErrorBody(long, [token])).message?.includes('tok-'), 'no piece left');
+    assert.ok(
+      (await parseErrorBody(long)).message?.includes('tok-'),
+      'a piece, had it been cut first',
+    );
+  });
+
+  it('gives {} for an error body over the limits', async () => {
+    assert.deepEqual(await parseErrorBody('['.repeat(100)), {});
+    assert.deepEqual(await parseErrorBody(`${'<a>'.repeat(50)}`), {});
+  });
+
+  it('strips control characters and caps the length of a server message', async () => {
     const long = `<errors><error message="a\u0007b${'x'.repeat(500)}"/></errors>`;
-    const { message } = parseErrorBody(long);
+    const { message } = await parseErrorBody(long);
     assert.ok(message && message.length <= 201);
     assert.ok(message?.startsWith('a b'));
   });

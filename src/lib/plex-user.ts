@@ -37,10 +37,17 @@ const HOME_NUMBERS = new Set(['id', 'guestUserID']);
 const HOME_BOOLEANS = new Set(['guestEnabled', 'subscription']);
 /** Keys that would touch an object's prototype, or shadow one of its methods, if copied onto it. */
 const isUnsafeKey = (key: string): boolean => key === 'prototype' || key in Object.prototype;
+/**
+ * Attributes that carry a secret, dropped by name whatever their value: plex.tv's switch
+ * answers and some listings carry `authToken` (or `authenticationToken`, `accessToken`) and
+ * a hashed `pin`.
+ */
+export const isSecretName = (key: string): boolean => /(token|pin)$/i.test(key);
 
 /**
  * Types the attributes of a `user` element (XML attributes are strings; the JSON form
- * already has numbers and booleans). Returns undefined when there is no usable id.
+ * already has numbers and booleans). Returns undefined when there is no usable id. Every
+ * other value passes through as it came; secret-bearing attributes are left out.
  */
 export function parseUser(attributes: Record<string, unknown>): PlexUser | undefined {
   const id = toNumber(attributes.id);
@@ -60,7 +67,7 @@ function typeAttributes(
 ): Attributes {
   const out: Attributes = {};
   for (const key of Object.keys(attributes)) {
-    if (isUnsafeKey(key)) continue;
+    if (isUnsafeKey(key) || isSecretName(key)) continue;
     const raw = attributes[key];
     if (numbers.has(key)) out[key] = toNumber(raw);
     else if (booleans.has(key)) out[key] = toBoolean(raw);

@@ -166,7 +166,7 @@ export function handlePlexAction<P = undefined>(
       node.status({ fill: 'blue', shape: 'dot', text: texts.busy });
       outcome = { result: await perform(msg, { client, signal: controller.signal, prepared }) };
     } catch (error) {
-      outcome = { error: toPlexTvError(error, client) };
+      outcome = { error: toPlexTvError(error) };
     }
     if (controller.signal.aborted || closing) {
       done();
@@ -204,7 +204,7 @@ export function handlePlexAction<P = undefined>(
     const task = handle(msg, send, done, controller)
       .catch((error: unknown) => {
         // Only a fault in Node-RED's own send/done could land here; report it, never rethrow.
-        node.error(toPlexTvError(error, undefined).message);
+        node.error(toPlexTvError(error).message);
       })
       .finally(() => inFlight.delete(controller));
     inFlight.set(controller, task);
@@ -220,10 +220,12 @@ export function handlePlexAction<P = undefined>(
   });
 }
 
-/** Anything thrown while handling a message, as a PlexTvError whose message carries no secret. */
-function toPlexTvError(error: unknown, client: PlexTvClient | undefined): PlexTvError {
+/**
+ * Anything thrown while handling a message, as a PlexTvError whose message carries no secret:
+ * an unexpected error's own text could hold anything, so only its kind goes out.
+ */
+function toPlexTvError(error: unknown): PlexTvError {
   if (error instanceof PlexTvError) return error;
-  const text = error instanceof Error ? error.message : String(error);
-  const message = client ? client.redact(text) : 'Unexpected error';
-  return new PlexTvError('INTERNAL', `Unexpected error: ${message}`);
+  const kind = error instanceof Error && /^\w{1,40}$/.test(error.name) ? error.name : typeof error;
+  return new PlexTvError('INTERNAL', `Unexpected error (${kind})`);
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -34,7 +35,12 @@ export interface RecordedRequest {
 }
 
 /** Ways to answer the next requests instead of the documented behaviour. */
-export type Fault =
+export type Fault = FaultKind & {
+  /** Only requests whose path matches take this fault; others pass it by. */
+  only?: RegExp;
+};
+
+type FaultKind =
   | {
       kind: 'status';
       status: number;
@@ -47,7 +53,8 @@ export type Fault =
   | { kind: 'reset' }
   | { kind: 'reset-mid-body' }
   | { kind: 'trickle'; intervalMs: number; chunks: number }
-  | { kind: 'huge'; bytes: number }
+  /** A body of `bytes` bytes of comments, then a user; 201 unless told. */
+  | { kind: 'huge'; bytes: number; status?: number }
   /** A 103 Early Hints answer first, then the documented one. */
   | { kind: 'informational' }
   /** Bytes written straight to the socket instead of an HTTP answer, then the socket ends. */
@@ -60,6 +67,8 @@ export interface PlexTvDoubleOptions {
   latencyMs?: number;
   /** Called once per request with a line that never contains the token. */
   log?: (line: string) => void;
+  /** Answer users as some plex.tv answers do: with an `authToken` and a hashed `pin`. */
+  secretAttributes?: boolean;
 }
 
 export const DOUBLE_TOKEN = 'double-token-7f3a9c1e5b';
@@ -112,6 +121,8 @@ export function seedUsers(): DoubleUser[] {
 export class PlexTvDouble {
   token: string;
   latencyMs: number;
+  /** Answer users with an `authToken` of their own and, when one is set, a hashed `pin`. */
+  secretAttributes: boolean;
   readonly users = new Map<number, DoubleUser>();
   readonly requests: RecordedRequest[] = [];
   /** Requests being answered right now, and the most seen at once. */
@@ -131,6 +142,7 @@ export class PlexTvDouble {
   constructor(options: PlexTvDoubleOptions = {}) {
     this.token = options.token ?? DOUBLE_TOKEN;
     this.latencyMs = options.latencyMs ?? 0;
+    this.secretAttributes = options.secretAttributes ?? false;
     this.log = options.log;
     for (const u of options.users ?? seedUsers()) this.users.set(u.id, { ...u });
     this.server = http.createServer((req, res) => this.handle(req, res));
@@ -178,11 +190,12 @@ export class PlexTvDouble {
     this.peakConnections = this.sockets.size;
   }
 
-  private nextFault(): Fault | undefined {
-    const entry = this.faults[0];
+  private nextFault(path: string): Fault | undefined {
+    const index = this.faults.findIndex(({ fault }) => !fault.only || fault.only.test(path));
+    const entry = this.faults[index];
     if (!entry) return undefined;
     entry.times--;
-    if (entry.times <= 0) this.faults.shift();
+    if (entry.times <= 0) this.faults.splice(index, 1);
     return entry.fault;
   }
 
@@ -208,7 +221,7 @@ export class PlexTvDouble {
     res.on('finish', finish);
     res.on('close', finish);
     req.resume();
-    const fault = this.nextFault();
+    const fault = this.nextFault(url.pathname);
     const answer = () =>
       fault ? this.misbehave(fault, req, res, url) : this.behave(req, res, url, query);
     if (this.latencyMs > 0) setTimeout(answer, this.latencyMs);
@@ -262,7 +275,7 @@ export class PlexTvDouble {
         return;
       }
       case 'huge': {
-        res.writeHead(201, { 'Content-Type': 'application/xml' });
+        res.writeHead(fault.status ?? 201, { 'Content-Type': 'application/xml' });
         const chunk = `<!--${'x'.repeat(64 * 1024 - 7)}-->`;
         let left = fault.bytes;
         this.hugeBytesWritten = 0;
@@ -329,16 +342,38 @@ export class PlexTvDouble {
       this.log?.(
         `${req.method} ${url.pathname}?${query.removePin ? 'removePin=1' : 'pin=****'} -> 201 ${target.title}`,
       );
-      return reply(201, userXml(target), userJson(target));
+      return reply(201, this.userXml(target), this.userFields(target));
     }
     if (req.method === 'GET' && url.pathname === '/api/v2/home/users') {
       this.log?.(`GET ${url.pathname} -> 200 (${this.users.size} users)`);
       const users = [...this.users.values()];
-      const xml = `<home ${xmlAttributes(DOUBLE_HOME)}><users>${users.map(userXml).join('')}</users></home>`;
-      return reply(200, xml, { ...DOUBLE_HOME, users: users.map(userJson) });
+      const xml = `<home ${xmlAttributes(DOUBLE_HOME)}><users>${users.map((u) => this.userXml(u)).join('')}</users></home>`;
+      return reply(200, xml, { ...DOUBLE_HOME, users: users.map((u) => this.userFields(u)) });
     }
     return fail(1002, 'The requested resource or endpoint could not be found', 404);
   }
+
+  private userFields(u: DoubleUser): Record<string, string | number | boolean> {
+    const fields = userFields(u);
+    if (!this.secretAttributes) return fields;
+    const secrets: Record<string, string> = { authToken: userToken(u) };
+    if (u.pin !== undefined) secrets.pin = hashPin(u.pin);
+    return { ...fields, ...secrets };
+  }
+
+  private userXml(u: DoubleUser): string {
+    return `<user ${xmlAttributes(this.userFields(u))}/>`;
+  }
+}
+
+/** The token a user's switch answer carries (distinct per user, and never the account's). */
+export function userToken(u: Pick<DoubleUser, 'id'>): string {
+  return `user-token-${u.id.toString(36)}-c0ffee`;
+}
+
+/** A PIN as plex.tv lists it: hashed, yet as secret as the PIN (four digits are quick to try). */
+export function hashPin(pin: string): string {
+  return createHash('sha256').update(pin).digest('hex');
 }
 
 function user(fields: Partial<DoubleUser> & { id: number; title: string }): DoubleUser {
@@ -378,10 +413,6 @@ function userFields(u: DoubleUser): Record<string, string | number | boolean> {
   };
 }
 
-function userXml(u: DoubleUser): string {
-  return `<user ${xmlAttributes(userFields(u))}/>`;
-}
-
 function xmlAttributes(fields: Record<string, string | number | boolean>): string {
   return Object.entries(fields)
     .map(
@@ -389,10 +420,6 @@ function xmlAttributes(fields: Record<string, string | number | boolean>): strin
         `${key}="${escapeXml(typeof value === 'boolean' ? (value ? '1' : '0') : String(value))}"`,
     )
     .join(' ');
-}
-
-function userJson(u: DoubleUser): Record<string, string | number | boolean> {
-  return userFields(u);
 }
 
 export function errorXml(code: number, message: string, status: number): string {

@@ -92,7 +92,17 @@ const ANSWERS: Answer[] = [
     expect: 'UNAUTHORIZED',
   },
   { what: '403 with no body', fault: () => status(403), expect: 'FORBIDDEN' },
-  { what: '404 with HTML', fault: () => status(404, BODIES.html), expect: 'NOT_FOUND' },
+  {
+    what: '404 with HTML (an outage)',
+    fault: () => status(404, BODIES.html),
+    expect: 'SERVER_ERROR',
+  },
+  { what: '404 with no body (an outage)', fault: () => status(404), expect: 'SERVER_ERROR' },
+  {
+    what: "404 with plex.tv's error",
+    fault: () => status(404, BODIES.notFound),
+    expect: 'NOT_FOUND',
+  },
   { what: '405', fault: () => status(405, 'Method Not Allowed'), expect: 'HTTP_ERROR' },
   { what: '410', fault: () => status(410), expect: 'HTTP_ERROR' },
   { what: '418', fault: () => status(418, '{"error":"teapot"}'), expect: 'HTTP_ERROR' },
@@ -244,7 +254,7 @@ const ANSWERS: Answer[] = [
     fault: (c) =>
       created(
         c.xmlAnswer(
-          `<user id="${KIDS}" updatedAt="soon" protected="maybe" restricted="2" admin="" title="${'K'.repeat(100_000)}" email="&#9;&#x85;&#xfffd;" friendlyName="ℌ𝔢𝔩𝔩𝔬 👋" thumb="javascript:alert(1)" extra=""/>`,
+          `<user id="${KIDS}" updatedAt="soon" protected="maybe" restricted="2" admin="" title="${'K'.repeat(60_000)}" email="&#9;&#x85;&#xfffd;" friendlyName="ℌ𝔢𝔩𝔩𝔬 👋" thumb="javascript:alert(1)" extra=""/>`,
         ),
       ),
     expect: 'ok',
@@ -280,6 +290,18 @@ const ANSWERS: Answer[] = [
     fault: (c) =>
       created(c.xmlAnswer(`<user id="${KIDS}" title="Kids" authToken="${DOUBLE_TOKEN}"/>`)),
     expect: 'ok',
+    check: (output) => assert.ok(!output.includes('authToken'), 'the attribute is dropped by name'),
+  },
+  {
+    what: 'a user that carries its own tokens (a switch answer)',
+    fault: (c) =>
+      created(
+        c.xmlAnswer(
+          `<user id="${KIDS}" title="Kids" authenticationToken="own-token-1" accessToken="own-token-2"/>`,
+        ),
+      ),
+    expect: 'ok',
+    check: (output) => assert.ok(!output.includes('own-token'), 'no token of any name comes out'),
   },
   {
     what: 'a 400 that echoes the PIN',
@@ -291,6 +313,7 @@ const ANSWERS: Answer[] = [
     what: 'a user that carries the PIN',
     fault: (c) => created(c.xmlAnswer(`<user id="${KIDS}" title="Kids" pin="${PIN}"/>`)),
     expect: 'ok',
+    check: (output) => assert.ok(!/"pin"/.test(output), 'the attribute is dropped by name'),
   },
   // Transport failures.
   { what: 'no answer at all', fault: () => ({ kind: 'hang' }), expect: 'TIMEOUT' },
@@ -321,8 +344,13 @@ const ANSWERS: Answer[] = [
   { what: 'connection refused', baseUrl: closedPort, expect: 'NETWORK' },
   // RFC 2606: .invalid never resolves, so no traffic leaves the machine.
   {
-    what: 'an address that does not resolve',
+    what: 'plain http to a host that is not this machine',
     baseUrl: async () => 'http://plex.invalid',
+    expect: 'NOT_CONFIGURED',
+  },
+  {
+    what: 'an address that does not resolve',
+    baseUrl: async () => 'https://plex.invalid',
     // Room for a resolver that is slow to say no: the answer must still be NETWORK, not TIMEOUT.
     timeout: 15_000,
     expect: 'NETWORK',

@@ -343,10 +343,10 @@ describe('reliability: fuzz', () => {
   });
 
   describe('response parsing', () => {
-    it('parseXml never throws and returns a plain element tree or undefined', () => {
-      fc.assert(
-        fc.property(fc.oneof(xmlDocument, body), (text) => {
-          const element = parseXml(text);
+    it('parseXml never throws and returns a plain element tree or undefined', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(xmlDocument, body), async (text) => {
+          const element = await parseXml(text);
           if (element) assertElement(element);
           assertNoPollution();
         }),
@@ -354,13 +354,14 @@ describe('reliability: fuzz', () => {
       );
     });
 
-    it('parseErrorBody never throws and returns at most a safe code and a short clean message', () => {
-      fc.assert(
-        fc.property(body, (text) => {
-          const result = parseErrorBody(text);
+    it('parseErrorBody never throws and returns at most a safe code and a short clean message', async () => {
+      await fc.assert(
+        fc.asyncProperty(body, async (text) => {
+          const result = await parseErrorBody(text);
           assertPlainObject(result as unknown, 'error body');
           for (const key of Object.keys(result))
-            assert.ok(['plexCode', 'message'].includes(key), key);
+            assert.ok(['plexCode', 'message', 'plexError'].includes(key), key);
+          if (result.plexError !== undefined) assert.equal(result.plexError, true);
           if (result.plexCode !== undefined) assert.ok(Number.isSafeInteger(result.plexCode));
           if (result.message !== undefined) {
             assert.equal(typeof result.message, 'string');
@@ -374,21 +375,27 @@ describe('reliability: fuzz', () => {
       );
     });
 
-    it('parseUser never throws and returns a plain user with a positive id, or undefined', () => {
+    it('parseUser never throws and returns a plain user with a positive id, or undefined', async () => {
       const attributes = fc.oneof(
         fc.dictionary(fc.oneof(fc.constantFrom(...TRICKY_NAMES), fc.string()), anything, {
           maxKeys: 8,
         }),
         fc.dictionary(fc.constantFrom(...TRICKY_NAMES), attributeValue, { noNullPrototype: false }),
-        body.map((text) => {
-          const xml = parseXml(text);
-          const json = parseJson(text);
-          return xml ? xml.attributes : typeof json === 'object' && json !== null ? json : {};
-        }),
+        body,
       );
-      fc.assert(
-        fc.property(attributes, (value) => {
-          assertUser(parseUser(value as Record<string, unknown>));
+      await fc.assert(
+        fc.asyncProperty(attributes, async (value) => {
+          // A body stands for the attributes parsed out of it.
+          let read: unknown = value;
+          if (typeof value === 'string') {
+            const xml = await parseXml(value).catch(() => undefined);
+            const json = await parseJson(value).catch(() => undefined);
+            read = xml ? xml.attributes : typeof json === 'object' && json !== null ? json : {};
+          }
+          const user = parseUser(read as Record<string, unknown>);
+          assertUser(user);
+          for (const key of Object.keys(user ?? {}))
+            assert.doesNotMatch(key, /(token|pin)$/i, 'no secret-bearing attribute');
           assertNoPollution();
         }),
         settings,
