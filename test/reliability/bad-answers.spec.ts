@@ -12,6 +12,7 @@ import {
   loadCase,
   outcomeOf,
   sendTagged,
+  measureBlock,
   tally,
   type NodeCase,
 } from './support';
@@ -41,6 +42,10 @@ interface Answer {
   baseUrl?: () => Promise<string>;
   /** The account's timeout for this answer, when the default would cut it short. */
   timeout?: number;
+  /** Retries for this answer (each retry gets the same fault); none by default. */
+  retries?: number;
+  /** A body built to make parsing slow: its longest event-loop block is printed. */
+  hostile?: true;
   /** The error code on output 2 (or in done(err)), or 'ok' for output 1. */
   expect: string;
   check?: (output: string, context: Context) => void;
@@ -178,6 +183,94 @@ const ANSWERS: Answer[] = [
     what: 'nested XML, 100,000 levels',
     fault: () => created(`${'<a>'.repeat(100_000)}${'</a>'.repeat(100_000)}`),
     expect: 'BAD_RESPONSE',
+    hostile: true,
+  },
+  {
+    what: 'nested XML, a megabyte',
+    fault: () => created(`${'<a>'.repeat(149_000)}${'</a>'.repeat(149_000)}`),
+    expect: 'BAD_RESPONSE',
+    hostile: true,
+  },
+  {
+    what: 'a user with 100,000 attributes',
+    fault: (c) =>
+      created(
+        c.xmlAnswer(
+          `<user id="${KIDS}" ${Array.from({ length: 100_000 }, (_, i) => `a${i.toString(36)}=""`).join(' ')}/>`,
+        ),
+      ),
+    expect: 'BAD_RESPONSE',
+    hostile: true,
+  },
+  {
+    what: 'a user with 200,000 child elements',
+    fault: (c) => created(c.xmlAnswer(`<user id="${KIDS}">${'<x/>'.repeat(200_000)}</user>`)),
+    expect: 'BAD_RESPONSE',
+    hostile: true,
+  },
+  {
+    what: 'a 60 KB comment before the answer',
+    fault: (c) => created(`<!--${'x'.repeat(60 * 1024)}-->${c.xmlAnswer(KIDS_XML)}`),
+    expect: 'ok',
+  },
+  {
+    what: 'a 900 KB comment before the answer',
+    fault: (c) => created(`<!--${'x'.repeat(900 * 1024)}-->${c.xmlAnswer(KIDS_XML)}`),
+    expect: 'BAD_RESPONSE',
+    hostile: true,
+  },
+  {
+    what: 'a 900 KB title',
+    fault: (c) => created(c.xmlAnswer(`<user id="${KIDS}" title="${'K'.repeat(900 * 1024)}"/>`)),
+    expect: 'BAD_RESPONSE',
+    hostile: true,
+  },
+  {
+    what: '900 KB of text in the answer',
+    fault: (c) =>
+      created(c.xmlAnswer(`<user id="${KIDS}" title="Kids">${'t'.repeat(900 * 1024)}</user>`)),
+    expect: 'ok',
+    hostile: true,
+  },
+  {
+    what: '503 with a megabyte of nested XML, retried twice',
+    fault: () =>
+      status(503, `${'<a>'.repeat(149_000)}${'</a>'.repeat(149_000)}`, { 'Retry-After': '0' }),
+    retries: 2,
+    expect: 'SERVER_ERROR',
+    hostile: true,
+    check: (_output, { double }) => assert.equal(double.requests.length, 3, 'three attempts'),
+  },
+  {
+    what: 'a megabyte of JSON [',
+    fault: () => created('['.repeat(1024 * 1024 - 1), 'application/json'),
+    expect: 'BAD_RESPONSE',
+    hostile: true,
+  },
+  {
+    what: 'JSON with 80,000 keys',
+    fault: (c) =>
+      created(
+        c.jsonAnswer(
+          Object.fromEntries([
+            ['id', KIDS],
+            ...Array.from({ length: 80_000 }, (_, i) => [`k${i}`, '']),
+          ]),
+        ),
+        'application/json',
+      ),
+    expect: 'BAD_RESPONSE',
+    hostile: true,
+  },
+  {
+    what: 'JSON with a 900 KB string',
+    fault: (c) =>
+      created(
+        c.jsonAnswer({ id: KIDS, title: 'Kids', extra: { s: 'x'.repeat(900 * 1024) } }),
+        'application/json',
+      ),
+    expect: 'ok',
+    hostile: true,
   },
   {
     what: 'JSON where XML was asked',
@@ -376,18 +469,24 @@ describe('reliability: bad answers', () => {
         const double = currentDouble();
         const context = { double, other };
         const baseUrl = answer.baseUrl ? await answer.baseUrl() : double.url;
+        const retries = answer.retries ?? 0;
+        let block = 0;
         for (const errorWired of [true, false]) {
           double.reset();
-          if (answer.fault) double.inject(answer.fault(nodeCase, context));
+          if (answer.fault) double.inject(answer.fault(nodeCase, context), retries + 1);
           const flow = await loadCase(nodeCase, double, {
             errorWired,
-            account: { baseUrl, timeout: answer.timeout ?? TIMEOUT_MS },
+            account: { baseUrl, timeout: answer.timeout ?? TIMEOUT_MS, retries },
           });
           const msg = nodeCase.good();
-          const tags = sendTagged(flow, [msg]);
-          tally.answers++;
-          await completed(flow, 1, (answer.timeout ?? TIMEOUT_MS) + 10_000);
-          checkInvariants(flow, tags, { errorWired }, [DOUBLE_TOKEN, ...nodeCase.secrets]);
+          const ms = await measureBlock(`${nodeCase.type}, ${answer.what}`, async () => {
+            const tags = sendTagged(flow, [msg]);
+            tally.answers++;
+            await completed(flow, 1, (answer.timeout ?? TIMEOUT_MS) + 10_000);
+            checkInvariants(flow, tags, { errorWired }, [DOUBLE_TOKEN, ...nodeCase.secrets]);
+          });
+          block = Math.max(block, ms);
+          const tags = new Set([(msg as { rel: string }).rel]);
           if (answer.fault) {
             assert.match(
               double.requests[0]?.path ?? '',
@@ -405,6 +504,11 @@ describe('reliability: bad answers', () => {
           );
           answer.check?.(output, context);
           await helper.unload();
+        }
+        if (answer.hostile) {
+          figures.push(
+            `${nodeCase.type}, ${answer.what}: longest event-loop block ${block.toFixed(0)} ms`,
+          );
         }
       });
     }

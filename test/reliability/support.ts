@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { NodeMessage } from 'node-red';
 import { DOUBLE_TOKEN, type PlexTvDouble } from '../double/plex-tv-double';
 import {
@@ -74,6 +75,28 @@ export const tally = {
 /** Measurements printed under the summary line (close times, heap, peak in flight). */
 export const figures: string[] = [];
 
+/** The longest the event loop was blocked while the suite's nodes handled an answer. */
+const longest = { ms: 0, what: 'nothing measured' };
+
+/**
+ * Runs `work` and measures the longest event-loop block meanwhile (perf_hooks'
+ * monitorEventLoopDelay at 1 ms). A measurement printed, never asserted: the machine may be
+ * busy. One more timer turn after the work lets a block at its very end be seen.
+ */
+export async function measureBlock(what: string, work: () => Promise<void>): Promise<number> {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  try {
+    await work();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  } finally {
+    histogram.disable();
+  }
+  const ms = histogram.max / 1e6;
+  if (ms > longest.ms) Object.assign(longest, { ms, what });
+  return ms;
+}
+
 /** Process-level failures seen while the suite ran: they count as crashes. */
 const processFailures: string[] = [];
 /** Mocha re-emits an unhandled rejection it does not own, so each reason is counted once. */
@@ -102,7 +125,8 @@ after(function () {
   const t = tally;
   console.log(
     `      reliability: ${t.inputs} inputs, ${t.answers} server answers, ${t.faults} faults, ${t.messages} messages: ` +
-      `${t.lost} lost, ${t.duplicated} duplicated, ${t.leaks} leaks, ${t.crashes} crashes`,
+      `${t.lost} lost, ${t.duplicated} duplicated, ${t.leaks} leaks, ${t.crashes} crashes; ` +
+      `longest event-loop block ${longest.ms.toFixed(0)} ms (${longest.what})`,
   );
   for (const figure of figures) console.log(`        ${figure}`);
   for (const failure of processFailures) console.log(failure);
