@@ -7,7 +7,11 @@ import http from 'node:http';
 import { Session } from 'node:inspector';
 import os from 'node:os';
 import path from 'node:path';
-import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
+import {
+  PerformanceObserver,
+  constants as perfConstants,
+  monitorEventLoopDelay,
+} from 'node:perf_hooks';
 import axios from 'axios';
 import { Parser } from 'xml2js';
 import { diyFlow, oursFlow, type BenchFlow } from './flows';
@@ -120,6 +124,9 @@ async function measure(n: number, window: number, inject: Inject): Promise<RunRe
     }
   });
   observer.observe({ entryTypes: ['gc'] });
+  // How long Node-RED's event loop was kept from other work (other flows, the editor) meanwhile.
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   const cpu = process.cpuUsage();
   const started = performance.now();
   await profiled(`${setup?.variant}-${++runs}-n${n}`, () => {
@@ -128,6 +135,9 @@ async function measure(n: number, window: number, inject: Inject): Promise<RunRe
   });
   const elapsedMs = performance.now() - started;
   const spent = process.cpuUsage(cpu);
+  // One more timer turn, so that a block at the very end is seen too.
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  loop.disable();
   observer.disconnect();
   current = undefined;
   const after = await settledMemory();
@@ -142,6 +152,8 @@ async function measure(n: number, window: number, inject: Inject): Promise<RunRe
     gcMs: gc.ms,
     p50Ms: percentile(sorted, 50),
     p99Ms: percentile(sorted, 99),
+    loopP99Ms: loop.percentile(99) / 1e6,
+    loopMaxMs: loop.max / 1e6,
     before,
     after,
     sample: run.sample,

@@ -34,6 +34,9 @@ export interface RunResult {
   gcMs: number;
   p50Ms: number;
   p99Ms: number;
+  /** The event loop's delay over the run (perf_hooks monitorEventLoopDelay, 1 ms resolution). */
+  loopP99Ms: number;
+  loopMaxMs: number;
   /** After a full GC, before and after the run. */
   before: MemorySample;
   after: MemorySample;

@@ -147,6 +147,9 @@ interface Row {
   msgPerS: number;
   p50Ms: number;
   p99Ms: number;
+  /** Event-loop delay during the runs: the median of the runs' p99, and the largest max. */
+  loopP99Ms: number;
+  loopMaxMs: number;
   cpuPerMsgUs: number;
   connections: number;
   peakConnections: number;
@@ -175,6 +178,8 @@ function summarise(config: Config, runs: Measured[]): Row[] {
       msgPerS: median(mine.map((r) => (r.n / r.elapsedMs) * 1000)),
       p50Ms: median(mine.map((r) => r.p50Ms)),
       p99Ms: median(mine.map((r) => r.p99Ms)),
+      loopP99Ms: median(mine.map((r) => r.loopP99Ms)),
+      loopMaxMs: Math.max(...mine.map((r) => r.loopMaxMs)),
       cpuPerMsgUs: median(mine.map((r) => r.cpuUs / r.n)),
       connections: Math.max(...mine.map((r) => r.connections)),
       peakConnections: Math.max(...mine.map((r) => r.peakConnections)),
@@ -230,6 +235,7 @@ function table(rows: Row[]): string {
     'msg/s',
     'p50 ms',
     'p99 ms',
+    'loop delay p99/max ms',
     'CPU µs/msg',
     'ours/x CPU',
     'conns opened',
@@ -245,6 +251,7 @@ function table(rows: Row[]): string {
     fmt(r.msgPerS),
     fmt(r.p50Ms, 2),
     fmt(r.p99Ms, 2),
+    `${fmt(r.loopP99Ms)}/${fmt(r.loopMaxMs)}`,
     fmt(r.cpuPerMsgUs, 0),
     r.variant === 'ours' ? `${fmt(r.cpuRatioFloor, 2)} floor, ${fmt(r.cpuRatioDiy, 2)} diy` : '',
     String(r.connections),
@@ -302,7 +309,7 @@ async function main(): Promise<void> {
           runs.push(result);
           allRuns.push({ ...result, latencyMs: config.latencyMs });
           console.log(
-            `  lat ${config.latencyMs} N ${config.n} round ${round} ${child.variant}: ${((result.n / result.elapsedMs) * 1000).toFixed(1)} msg/s, ${(result.cpuUs / result.n).toFixed(0)} µs CPU/msg, ${result.gcMajor} major GC (${result.gcMs.toFixed(0)} ms GC), ${result.connections} conns, ${result.failed} failed`,
+            `  lat ${config.latencyMs} N ${config.n} round ${round} ${child.variant}: ${((result.n / result.elapsedMs) * 1000).toFixed(1)} msg/s, ${(result.cpuUs / result.n).toFixed(0)} µs CPU/msg, ${result.gcMajor} major GC (${result.gcMs.toFixed(0)} ms GC), event loop delay p99 ${result.loopP99Ms.toFixed(1)} ms max ${result.loopMaxMs.toFixed(1)} ms, ${result.connections} conns, ${result.failed} failed`,
           );
         }
       }
