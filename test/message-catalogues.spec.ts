@@ -142,13 +142,19 @@ function usedKeys(): Use[] {
 }
 
 describe('message catalogues', () => {
-  const defined = definedKeys();
-  const uses = usedKeys();
-  const core = new Set(
-    leafKeys(JSON.parse(fs.readFileSync(CORE_EDITOR_CATALOGUE, 'utf8')) as Catalogue).map(
-      (key) => `node-red:${key}`,
-    ),
-  );
+  let defined: Set<string>;
+  let uses: Use[];
+  let core: Set<string>;
+
+  before(() => {
+    defined = definedKeys();
+    uses = usedKeys();
+    core = new Set(
+      leafKeys(JSON.parse(fs.readFileSync(CORE_EDITOR_CATALOGUE, 'utf8')) as Catalogue).map(
+        (key) => `node-red:${key}`,
+      ),
+    );
+  });
 
   it('finds the keys the editor and the runtime use', () => {
     const where = new Set(uses.map((u) => u.where.split('/')[0]));
