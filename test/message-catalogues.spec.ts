@@ -194,6 +194,20 @@ describe('message catalogues', () => {
     assert.deepEqual(repeated, []);
   });
 
+  it('writes palette labels lower case like core, acronyms aside (home users, set PIN)', () => {
+    const labels = uses.filter((u) => u.key.endsWith('.paletteLabel'));
+    assert.ok(labels.length > 0);
+    for (const { key } of labels) {
+      const [namespace, keyPath] = key.split(':');
+      const file = `${namespace.split('/')[1]}.json`;
+      let value: string | Catalogue = JSON.parse(
+        fs.readFileSync(`${LOCALES}/${file}`, 'utf8'),
+      ) as Catalogue;
+      for (const part of keyPath.split('.')) value = (value as Catalogue)[part];
+      assert.match(String(value), /^[a-z]+( ([a-z]+|[A-Z]+))*$/, key);
+    }
+  });
+
   it("keeps each node type's help in nodes/locales/en-US/<type>.html, none in the node HTML", () => {
     for (const type of NODE_TYPES) {
       assert.doesNotMatch(read(`nodes/${type}.html`), /data-help-name/, `${type}: inline help`);

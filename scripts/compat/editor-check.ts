@@ -10,15 +10,33 @@ import { launchChromium } from '../chromium';
 import { ROOT } from '../npm-pack';
 
 const SHARED = 'node-red-contrib-plex-home/plex-account:';
+const PACKAGE = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+  'node-red': { nodes: Record<string, string> };
+};
 
 type Catalogue = { [key: string]: string | Catalogue };
 
-/** The English text of `key` in the package's catalogue `file`. */
-function text(file: string, key: string): string {
+/** The English text of `key` in the package's catalogue `file`, if it has one. */
+function lookup(file: string, key: string): string | undefined {
   const catalogue = path.join(ROOT, 'nodes/locales/en-US', `${file}.json`);
-  let value: string | Catalogue = JSON.parse(fs.readFileSync(catalogue, 'utf8')) as Catalogue;
-  for (const part of key.split('.')) value = (value as Catalogue)[part];
-  return String(value);
+  let value: string | Catalogue | undefined = JSON.parse(
+    fs.readFileSync(catalogue, 'utf8'),
+  ) as Catalogue;
+  for (const part of key.split('.')) value = typeof value === 'object' ? value[part] : undefined;
+  return typeof value === 'string' ? value : undefined;
+}
+
+function text(file: string, key: string): string {
+  const value = lookup(file, key);
+  if (value === undefined) throw new Error(`${file}.json has no ${key}`);
+  return value;
+}
+
+/** The node types that have a palette label: every one but the config node. */
+function paletteTypes(): string[] {
+  return Object.keys(PACKAGE['node-red'].nodes).filter(
+    (type) => lookup(type, `${type}.paletteLabel`) !== undefined,
+  );
 }
 
 interface Seen {
@@ -57,7 +75,7 @@ export async function checkEditor(url: string): Promise<string[]> {
       };
       return {
         paletteLabels: Object.fromEntries(
-          ['plex-home-users', 'plex-remove-pin', 'plex-set-pin'].map((t) => [t, label(t)]),
+          ${JSON.stringify(paletteTypes())}.map((t) => [t, label(t)]),
         ),
         shared: RED._(shared + 'common.label.account'),
         outputLabels: [
@@ -93,11 +111,9 @@ export async function checkEditor(url: string): Promise<string[]> {
     };
 
     const expected: Seen = {
-      paletteLabels: {
-        'plex-home-users': text('plex-home-users', 'plex-home-users.paletteLabel'),
-        'plex-remove-pin': text('plex-remove-pin', 'plex-remove-pin.paletteLabel'),
-        'plex-set-pin': text('plex-set-pin', 'plex-set-pin.paletteLabel'),
-      },
+      paletteLabels: Object.fromEntries(
+        paletteTypes().map((type) => [type, text(type, `${type}.paletteLabel`)]),
+      ),
       shared: text('plex-account', 'common.label.account'),
       outputLabels: [
         text('plex-account', 'common.outputs.user'),
