@@ -3,7 +3,11 @@
  *  1. runs the mocha suite (the specs `npm test` runs, less the end-to-end ones, which start their
  *     own runtime) with the Node-RED test helper pointed at that release;
  *  2. installs the package as npm packs it into a user directory and starts that release on it,
- *     checking that both node types register without error, with their editor HTML and messages.
+ *     checking that every node type registers without error, with its editor HTML, help and
+ *     messages, and that a node file's RED._ finds a shared text by its full key;
+ *  3. starts that release on the same user directory and checks its editor in headless Chromium
+ *     (scripts/compat/editor-check.ts): palette labels, shared texts by full key in RED._,
+ *     this._ and data-i18n, Node-RED's own Name label, the help, a validator's message.
  *
  * Each Node-RED release is installed on its own under .compat/ (git-ignored), so the project's
  * own node_modules stays as `npm ci` made it. The suite finds the release through
@@ -17,6 +21,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
+import { CHROMIUM } from './chromium';
+import { checkEditor } from './compat/editor-check';
+import { NodeRedProcess, writeSettings } from './node-red-runtime';
 import { ROOT, npmPack } from './npm-pack';
 
 interface Cell {
@@ -49,6 +56,7 @@ interface CellResult {
 }
 
 const COMPAT_DIR = path.join(ROOT, '.compat');
+const IN_CI = !!process.env.CI && process.env.CI !== 'false';
 const PACKAGE_NAME = (
   JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string }
 ).name;
@@ -201,16 +209,48 @@ async function runCell(p: Prepared, loadCheck: string): Promise<CellResult> {
     problems.push(`the runtime check started Node-RED ${loaded.nodeRed}, not ${expected}`);
   problems.push(...loaded.problems.map((m) => `packed package in Node-RED: ${m}`));
 
+  // 3. The same release's editor in Chromium, on that user directory.
+  const editor = await editorProblems(p);
+  problems.push(...editor.map((m) => `packed package in the editor: ${m}`));
+
   const stats = report?.stats ?? { passes: 0, failures: 0, pending: 0 };
   const counts =
     `${stats.passes} passing, ${stats.failures} failing` +
     (stats.pending ? `, ${stats.pending} pending` : '');
   const head =
     `compat: node-red ${runtime?.nodeRed ?? expected} on node ${runtime?.node ?? p.cell.node}: ` +
-    `${counts}; packed package ${loaded.problems.length ? 'fails to load cleanly' : 'loads'} ` +
+    `${counts}; packed package ${loaded.problems.length ? 'fails to load cleanly' : 'loads'}, ` +
+    `editor ${editor.length ? 'shows problems' : 'checked'} ` +
     `(${seconds(started)} s)`;
   const ok = problems.length === 0;
   return { ok, line: ok ? head : `${head} FAILED\n${problems.map((m) => `  ${m}`).join('\n')}` };
+}
+
+/** Starts the cell's Node-RED on its user directory and checks its editor in Chromium. */
+async function editorProblems(p: Prepared): Promise<string[]> {
+  if (!fs.existsSync(CHROMIUM)) {
+    const why = `Chromium is not installed at ${CHROMIUM}`;
+    if (IN_CI) return [`${why}: the editor check must run in CI`];
+    console.log(`compat: ${why}; the editor check is skipped`);
+    return [];
+  }
+  // The runtime check left its flows behind; the editor starts on an empty workspace.
+  for (const file of ['flows.json', 'flows_cred.json']) {
+    fs.rmSync(path.join(p.userDir, file), { force: true });
+  }
+  writeSettings(p.userDir, { credentialSecret: 'compat editor check' });
+  const redJs = path.join(
+    path.dirname(require.resolve('node-red/package.json', { paths: [cellDir(p.cell)] })),
+    'red.js',
+  );
+  const nodeRed = await NodeRedProcess.start({ userDir: p.userDir, redJs, node: p.node });
+  try {
+    return await checkEditor(nodeRed.url);
+  } catch (error) {
+    return [error instanceof Error ? error.message : String(error)];
+  } finally {
+    await nodeRed.stop();
+  }
 }
 
 async function prepare(cell: Cell, tarball: string): Promise<Prepared> {
@@ -234,7 +274,7 @@ async function main(): Promise<void> {
   if (cells.length === 0) throw new Error(`no matrix cell is named ${only.join(' ')}`);
   const started = performance.now();
   fs.mkdirSync(COMPAT_DIR, { recursive: true });
-  // prepare builds the package first, as for a publish.
+  // prepack builds the package first, as for a publish.
   const tarball = path.join(COMPAT_DIR, npmPack(['--pack-destination', COMPAT_DIR]).filename);
   const loadCheck = compileLoadCheck();
 

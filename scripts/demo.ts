@@ -36,6 +36,8 @@ const CLIENT_ID_FILE = path.join(DEMO_DIR, 'client-identifier');
 const CREDENTIAL_SECRET = 'node-red-contrib-plex-home demo credentials';
 /** The PIN the examples' plex-set-pin nodes set on the stand-in's users. */
 const DEMO_PIN = '1234';
+/** The example whose tab comes first: the README's walkthrough starts there. */
+const FIRST_EXAMPLE = 'remove-a-pin';
 
 /** A problem the user can fix, told in one message. */
 class DemoError extends Error {}
@@ -97,7 +99,9 @@ async function main(): Promise<void> {
     }
   });
 
-  const examples = loadExamples();
+  const examples = loadExamples().sort(
+    (a, b) => Number(b.name === FIRST_EXAMPLE) - Number(a.name === FIRST_EXAMPLE),
+  );
   // Against the real plex.tv, PINs are the user's to choose: the set-PIN nodes get none.
   const pins = plexToken ? undefined : examplePinCredential(DEMO_PIN);
   await nodeRed.deploy(examplesAsFlows(examples, account, pins));
@@ -166,8 +170,9 @@ function instructions(editorUrl: string, examples: Example[], plex?: PlexTvDoubl
     ...tabs,
     'then open the debug sidebar (the bug icon at the top right): what plex.tv sent back',
     '(output 1), or the error with its code (output 2).',
-    'Double-click a Plex node to see its settings and, in the sidebar, its help; the pencil',
-    'next to the account opens the plex-account node (the token shows only as set).',
+    'Double-click a Plex node to see its settings; the pencil next to the account opens the',
+    'plex-account node (the token shows only as set). Click a Plex node and open the help tab',
+    '(the book icon at the top of the sidebar) to read what it does.',
     '',
     'The example flows are deployed afresh on every start. Ctrl-C stops Node-RED and the double.',
     '──────────────────────────────────────────────────────────────────────',

@@ -1,5 +1,5 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -70,7 +70,7 @@ export async function packPackage(destination: string): Promise<string> {
   const missing = missingBuildFiles();
   if (missing.length > 0) throw new MissingBuildError(missing);
   fs.mkdirSync(destination, { recursive: true });
-  // --ignore-scripts: pack what is built instead of rebuilding (prepare runs tsc).
+  // --ignore-scripts: pack what is built instead of rebuilding (prepack runs tsc).
   const packed = npmPack(['--ignore-scripts', '--pack-destination', destination]);
   return path.join(destination, packed.filename);
 }
@@ -121,16 +121,42 @@ export async function prepareUserDir(
     const project = { name: 'node-red-project', private: true, dependencies: {} };
     fs.writeFileSync(manifest, `${JSON.stringify(project, null, 2)}\n`);
   }
-  fs.writeFileSync(
-    path.join(userDir, 'settings.js'),
-    `// Written by scripts/node-red-runtime.ts: a local Node-RED for trying the package out.\n` +
-      `module.exports = ${JSON.stringify(nodeRedSettings(settings), null, 2)};\n`,
-  );
+  writeSettings(userDir, settings);
   await run(
     'npm',
     ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'],
     { cwd: userDir, env: npmEnv(), maxBuffer: 16 * 1024 * 1024 },
   );
+}
+
+/**
+ * `settings.js` for a local, offline Node-RED in `userDir`, and an empty credentials file
+ * encrypted with its `credentialSecret` when there is none yet.
+ */
+export function writeSettings(userDir: string, settings: SettingsOptions): void {
+  fs.writeFileSync(
+    path.join(userDir, 'settings.js'),
+    `// Written by scripts/node-red-runtime.ts: a local Node-RED for trying the package out.\n` +
+      `module.exports = ${JSON.stringify(nodeRedSettings(settings), null, 2)};\n`,
+  );
+  const credentialsFile = path.join(userDir, 'flows_cred.json');
+  if (!fs.existsSync(credentialsFile)) {
+    fs.writeFileSync(credentialsFile, encryptedCredentials({}, settings.credentialSecret));
+  }
+}
+
+/**
+ * A credentials file as Node-RED writes it with `credentialSecret` (AES-256-CTR, key the SHA-256
+ * of the secret, the IV in hex before the base64 text). A new user directory gets an empty one:
+ * without any, Node-RED warns at start that it found no encrypted credentials.
+ */
+function encryptedCredentials(credentials: object, secret: string): string {
+  const iv = randomBytes(16);
+  const key = createHash('sha256').update(secret).digest();
+  const cipher = createCipheriv('aes-256-ctr', key, iv);
+  const text =
+    cipher.update(JSON.stringify(credentials), 'utf8', 'base64') + cipher.final('base64');
+  return JSON.stringify({ $: iv.toString('hex') + text });
 }
 
 /** npm's environment without what an enclosing `npm run` sets for its own package. */
@@ -415,6 +441,8 @@ export function examplesAsFlows(
       }
       const credentials = credentialsOf(node);
       if (credentials) node.credentials = credentials;
+      // The editor marks a set-PIN node that holds a PIN (it sees no credential on the canvas).
+      if (node.type === 'plex-set-pin' && credentials?.pin) node.hasPin = true;
       flows.push(node);
     }
   }

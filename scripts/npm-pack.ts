@@ -17,6 +17,6 @@ export function npmPack(args: string[]): PackResult {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  // Lifecycle scripts (prepare) may print before the JSON.
+  // Lifecycle scripts (prepack) may print before the JSON.
   return (JSON.parse(out.slice(out.indexOf('['))) as PackResult[])[0];
 }

@@ -129,7 +129,10 @@ describe('plex-remove-pin node', () => {
       });
       const msg = await failWith(flow, { payload: 1 });
       assert.equal(msg.error?.code, 'INVALID_USER_ID');
-      assert.equal(msg.error?.message, 'plex-remove-pin.errors.unreadable');
+      assert.equal(
+        msg.error?.message,
+        'node-red-contrib-plex-home/plex-account:common.errors.unreadable-user',
+      );
     });
   });
 

@@ -195,7 +195,10 @@ describe('plex-set-pin node', () => {
       });
       const msg = await failWith(flow, { payload: KIDS });
       assert.equal(msg.error?.code, 'INVALID_USER_ID');
-      assert.equal(msg.error?.message, 'plex-set-pin.errors.unreadable');
+      assert.equal(
+        msg.error?.message,
+        'node-red-contrib-plex-home/plex-account:common.errors.unreadable-user',
+      );
     });
   });
 

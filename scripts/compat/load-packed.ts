@@ -17,18 +17,80 @@ interface NodeSet {
   err?: unknown;
 }
 
+interface RuntimeNode {
+  receive(msg: Record<string, unknown>): void;
+  on(event: 'input', listener: (msg: Record<string, unknown>) => void): void;
+}
+
 interface NodeRed {
   init(server: http.Server, settings: Record<string, unknown>): void;
   start(): Promise<void>;
   stop(): Promise<void>;
   version(): string;
+  nodes: { getNode(id: string): RuntimeNode | null };
   runtime: {
+    flows: { setFlows(opts: { flows: { flows: unknown[] } }): Promise<unknown> };
     nodes: {
       getModuleInfo(opts: { module: string }): Promise<{ nodes: NodeSet[] } | null>;
       getNodeConfigs(opts: { lang: string }): Promise<string>;
       getModuleCatalog(opts: { module: string; lang: string }): Promise<Record<string, unknown>>;
     };
   };
+}
+
+/** The English text of a message key of the package, from its en-US catalogue file. */
+function catalogueText(userDir: string, moduleName: string, file: string, key: string): string {
+  const catalogue = path.join(userDir, 'node_modules', moduleName, 'nodes/locales/en-US', file);
+  let value: unknown = JSON.parse(fs.readFileSync(catalogue, 'utf8'));
+  for (const part of key.split('.')) value = (value as Record<string, unknown>)[part];
+  return String(value);
+}
+
+/**
+ * A node file's RED._ with a full key of another node set's catalogue (the texts the nodes
+ * share live once, in plex-account's): a remove-PIN node without an account answers with it.
+ */
+async function checkSharedText(
+  red: NodeRed,
+  userDir: string,
+  moduleName: string,
+): Promise<string[]> {
+  const expected = catalogueText(
+    userDir,
+    moduleName,
+    'plex-account.json',
+    'common.errors.no-account',
+  );
+  await red.runtime.flows.setFlows({
+    flows: {
+      flows: [
+        { id: 't1', type: 'tab', label: 'compat' },
+        { id: 'n1', z: 't1', type: 'plex-remove-pin', account: '', wires: [[], ['out']] },
+        { id: 'out', z: 't1', type: 'debug', active: false, tosidebar: false, wires: [] },
+      ],
+    },
+  });
+  let node: RuntimeNode | null = null;
+  let out: RuntimeNode | null = null;
+  for (let i = 0; i < 200 && !(node && out); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    node = red.nodes.getNode('n1');
+    out = red.nodes.getNode('out');
+  }
+  if (!node || !out) return ['the check flow did not start'];
+  const answer = new Promise<Record<string, unknown>>((resolve) => out.on('input', resolve));
+  node.receive({ payload: 1 });
+  const msg = await Promise.race([
+    answer,
+    new Promise<undefined>((resolve) => setTimeout(resolve, 10_000)),
+  ]);
+  const error = msg?.error as { code?: string; message?: string } | undefined;
+  if (error?.code !== 'NOT_CONFIGURED' || error.message !== expected) {
+    return [
+      `a shared text by its full key came out as ${JSON.stringify(error)}, not "${expected}"`,
+    ];
+  }
+  return [];
 }
 
 async function check(red: NodeRed, userDir: string, moduleName: string): Promise<string[]> {
@@ -54,8 +116,10 @@ async function check(red: NodeRed, userDir: string, moduleName: string): Promise
     if (!registered.includes(type)) problems.push(`${type} is not registered`);
     if (!new RegExp(`registerType\\(\\s*['"]${type}['"]`).test(configs))
       problems.push(`no editor HTML for ${type}`);
+    if (!configs.includes(`data-help-name="${type}"`)) problems.push(`no help for ${type}`);
     if (!catalogued.includes(type)) problems.push(`no en-US message catalogue for ${type}`);
   }
+  problems.push(...(await checkSharedText(red, userDir, moduleName)));
   return problems;
 }
 

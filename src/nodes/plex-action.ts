@@ -28,17 +28,20 @@ export interface PlexActionTexts {
 export type PlexActionMessage = NodeMessageInFlow & { plex?: unknown; error?: PlexErrorObject };
 
 /**
- * The account's client, or one clear NOT_CONFIGURED error. The text comes from the calling
- * node's own message catalogue: Node-RED gives each node file its own namespace.
+ * The account's client, or one clear NOT_CONFIGURED error. The text is shared by every node,
+ * so it is looked up by its full key (Node-RED prefixes only keys without a namespace).
  */
 export function getAccountClient(
   RED: NodeAPI,
-  node: Node,
+  _node: Node,
   accountId: string | undefined,
 ): PlexTvClient {
   const account = accountId ? (RED.nodes.getNode(accountId) as PlexAccountNode | null) : null;
   if (!account || account.type !== 'plex-account' || typeof account.getClient !== 'function') {
-    throw new PlexTvError('NOT_CONFIGURED', RED._(`${node.type}.errors.no-account`));
+    throw new PlexTvError(
+      'NOT_CONFIGURED',
+      RED._('node-red-contrib-plex-home/plex-account:common.errors.no-account'),
+    );
   }
   return account.getClient();
 }

@@ -5,7 +5,11 @@ import type { PlexRemovePinDef } from './types';
 export = function register(RED: NodeAPI): void {
   function PlexRemovePin(this: Node, config: PlexRemovePinDef): void {
     RED.nodes.createNode(this, config);
-    const who = userProperty(RED, config, 'plex-remove-pin.errors.unreadable');
+    const who = userProperty(
+      RED,
+      config,
+      'node-red-contrib-plex-home/plex-account:common.errors.unreadable-user',
+    );
     const texts = {
       busy: RED._('plex-remove-pin.status.removing'),
       done: RED._('plex-remove-pin.status.removed'),

@@ -13,7 +13,11 @@ import type { PlexSetPinCredentials, PlexSetPinDef } from './types';
 export = function register(RED: NodeAPI): void {
   function PlexSetPin(this: Node<PlexSetPinCredentials>, config: PlexSetPinDef): void {
     RED.nodes.createNode(this, config);
-    const who = userProperty(RED, config, 'plex-set-pin.errors.unreadable');
+    const who = userProperty(
+      RED,
+      config,
+      'node-red-contrib-plex-home/plex-account:common.errors.unreadable-user',
+    );
     const fromMsg = config.pinSource === 'msg';
     const pinProperty = (config.pinProperty ?? '').trim() || 'pin';
     // The node's own PIN is read once; a missing or malformed one fails each message alike.

@@ -121,6 +121,10 @@ describe('end to end: npm run demo', function () {
         assert.match(demo.output(), new RegExp(`${example.name} +${names.join(', ')}`));
       }
       assert.match(demo.output(), /debug sidebar/);
+      // The README's walkthrough starts on remove-a-pin: its tab comes first.
+      assert.equal(flows.find((n) => n.type === 'tab')?.label, 'remove-a-pin');
+      // A clean start: nothing about credentials (Node-RED warns when it finds none encrypted).
+      assert.doesNotMatch(demo.output(), /\[warn\].*[Cc]redential/);
 
       // Every inject of the examples works as deployed: the double logs a request for each.
       const logged = () =>

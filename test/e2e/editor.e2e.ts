@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Locator, Page, Request } from 'playwright-core';
 import { PlexTvDouble } from '../double/plex-tv-double';
 import {
   ACCOUNT_TYPE,
@@ -13,6 +13,7 @@ import {
   packageInfo,
   plexInjects,
 } from '../../scripts/node-red-runtime';
+import { CHROMIUM, launchChromium } from '../../scripts/chromium';
 import { eventually, newToken, screenshotDir, startRuntime, type Runtime } from './support';
 
 /**
@@ -20,26 +21,29 @@ import { eventually, newToken, screenshotDir, startRuntime, type Runtime } from 
  * playwright-core, against a real Node-RED with the packed package and the plex.tv double.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const IN_CI = !!process.env.CI && process.env.CI !== 'false';
 /** With UPDATE_SCREENSHOTS=1 the README's screenshots in docs/ are rewritten. */
 const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? path.join(ROOT, 'docs') : screenshotDir();
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+/** A node type's palette label, as its catalogue has it. */
+function paletteLabel(type: string): string {
+  const file = path.join(ROOT, 'nodes/locales/en-US', `${type}.json`);
+  const catalogue = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<
+    string,
+    { paletteLabel?: string }
+  >;
+  return catalogue[type]?.paletteLabel ?? '';
+}
 
 declare const RED: {
+  actions: { invoke(name: string): void };
   nodes: {
     getType(type: string): { category?: string } | undefined;
-    filterNodes(filter: { type: string }): Array<{ id: string }>;
+    filterNodes(filter: { type: string; z?: string }): Array<{ id: string }>;
+    node(id: string): { z?: string; validationErrors?: string[] } | undefined;
     eachConfig(callback: (node: { id: string; type: string }) => void): void;
   };
+  workspaces: { show(id: string): void };
 };
 
 describe('end to end: the editor in headless Chromium', function () {
@@ -50,6 +54,8 @@ describe('end to end: the editor in headless Chromium', function () {
   let page: Page;
   const token = newToken();
   const typedToken = newToken();
+  /** The set-PIN node of the example imported in the editor, once its PIN is typed. */
+  let importedSetPin = '';
   /** Every answer and push message the editor received that could carry a credential. */
   const received: Array<{ what: string; text: string }> = [];
   const reading: Array<Promise<void>> = [];
@@ -79,7 +85,7 @@ describe('end to end: the editor in headless Chromium', function () {
     await runtime.nodeRed.deploy(
       examplesAsFlows(loadExamples(), account, examplePinCredential('2468')),
     );
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.on('response', (response) => {
       const url = new URL(response.url());
@@ -109,7 +115,7 @@ describe('end to end: the editor in headless Chromium', function () {
     await double?.stop();
   });
 
-  it('shows every Plex node in the palette under a "plex" category', async () => {
+  it('shows every Plex node in the palette under "plex", each with its label and its own icon', async () => {
     const types = packageInfo().nodeTypes;
     const categories = await page.evaluate(
       (types) => types.map((type) => RED.nodes.getType(type)?.category ?? 'unregistered'),
@@ -123,12 +129,24 @@ describe('end to end: the editor in headless Chromium', function () {
     );
     const header = page.locator('#red-ui-palette-header-plex');
     assert.equal((await header.innerText()).trim().toLowerCase(), 'plex');
+    const icons = new Set<string>();
     for (const type of inPalette) {
       const node = page.locator(
         `#red-ui-palette-container-plex .red-ui-palette-node[data-palette-type="${type}"]`,
       );
       await node.waitFor({ state: 'visible' });
+      assert.equal(await node.locator('.red-ui-palette-label').innerText(), paletteLabel(type));
+      const image = await node
+        .locator('.red-ui-palette-icon')
+        .evaluate((icon) => getComputedStyle(icon).backgroundImage);
+      const url = /url\("?([^")]+)"?\)/.exec(image)?.[1] ?? '';
+      assert.ok(url.endsWith(`/icons/node-red-contrib-plex-home/${type}.svg`), `${type}: ${image}`);
+      const served = await page.request.get(url);
+      assert.equal(served.status(), 200, url);
+      assert.match(served.headers()['content-type'] ?? '', /image\/svg\+xml/);
+      icons.add(await served.text());
     }
+    assert.equal(icons.size, inPalette.length, 'no two nodes share an icon');
   });
 
   it('drags "remove PIN" onto the canvas; its dialog has the account picker, a typed input, the help', async () => {
@@ -155,26 +173,63 @@ describe('end to end: the editor in headless Chromium', function () {
       before,
     );
     assert.equal(added.length, 1, 'one node dropped');
-    await page.locator(`[id="${added[0]}"] .red-ui-flow-node`).dblclick();
+    const dropped = page.locator(`[id="${added[0]}"] .red-ui-flow-node`);
 
+    // Help, as a user finds it: select the node, then open the help tab of the sidebar.
+    await dropped.click();
+    await page.locator('#red-ui-tab-help-link-button').click();
+    const help = page.locator('#red-ui-sidebar-content .red-ui-help');
+    await help.getByText('Removes the PIN of a Plex Home managed user').waitFor();
+    for (const code of ['INVALID_USER_ID', 'NOT_MANAGED', 'INTERNAL']) {
+      await help.getByText(code, { exact: true }).first().waitFor();
+    }
+
+    await dropped.dblclick();
     const account = page.locator('select#node-input-account');
     await account.waitFor({ state: 'visible' });
     const options = await account.locator('option').allInnerTexts();
     assert.ok(options.includes('My Plex Home'), `lists the deployed account: ${options}`);
     await page.locator('#node-input-btn-account-add').waitFor({ state: 'visible' });
     await page.locator('#node-input-btn-account-edit').waitFor({ state: 'visible' });
+    assert.equal(
+      (await page.locator('label[for="node-input-account"]').innerText()).trim(),
+      'Account',
+    );
+    assert.equal((await page.locator('label[for="node-input-userId"]').innerText()).trim(), 'User');
+    assert.equal((await page.locator('label[for="node-input-name"]').innerText()).trim(), 'Name');
+    assert.equal(await page.locator('#node-input-name').getAttribute('placeholder'), 'Name');
     const typed = page.locator('#node-input-userId + .red-ui-typedInput-container');
     await typed.waitFor({ state: 'visible' });
     assert.equal(await typed.locator('.red-ui-typedInput-type-label').innerText(), 'msg.');
     assert.equal(await typed.locator('input.red-ui-typedInput-input').inputValue(), 'payload');
     assert.equal(await page.locator('#node-input-userIdType').inputValue(), 'msg');
-
-    await page.locator('.red-ui-tray-footer-left button:has(i.fa-book)').click();
-    const help = page.locator('#red-ui-sidebar-content .red-ui-help');
-    await help.getByText('Removes the PIN of a Plex Home managed user').waitFor();
-    await help.getByText('INVALID_USER_ID').first().waitFor();
-
     await account.selectOption({ label: 'My Plex Home' });
+
+    // The user picker: the deployed account's managed users, then a fresh list on request.
+    const asked: unknown[] = [];
+    const listen = (request: Request) => {
+      if (request.url().endsWith('/plex-account/users')) asked.push(request.postDataJSON());
+    };
+    page.on('request', listen);
+    const picker = page.locator('.plex-home-user-picker');
+    await page.locator('#node-input-userId-pick').click();
+    await picker.getByText('Kids').waitFor();
+    assert.deepEqual(await picker.locator('li').allInnerTexts(), [
+      'Kids (12345678)',
+      'Teen (23456789)',
+      'Refresh the list from plex.tv',
+    ]);
+    await picker.getByText('Refresh the list from plex.tv').click();
+    await picker.getByText('Kids').waitFor();
+    await picker.getByText('Kids').click();
+    await picker.waitFor({ state: 'detached' });
+    page.off('request', listen);
+    const accountId = await account.inputValue();
+    assert.deepEqual(asked, [{ id: accountId }, { id: accountId, refresh: true }]);
+    assert.equal(await typed.locator('.red-ui-typedInput-type-label').innerText(), '');
+    assert.equal(await typed.locator('input.red-ui-typedInput-input').inputValue(), '12345678');
+    assert.equal(await page.locator('#node-input-userIdType').inputValue(), 'num');
+
     await screenshot(page, 'node-dialog.png');
   });
 
@@ -195,8 +250,99 @@ describe('end to end: the editor in headless Chromium', function () {
       await page.locator('select#node-input-account option:checked').innerText(),
       /Home administrator/,
     );
+
+    // The picker sends the pending (undeployed) settings; a user who may only read is refused.
+    let sent: Record<string, unknown> | undefined;
+    await page.route('**/plex-account/users', async (route) => {
+      sent = route.request().postDataJSON() as Record<string, unknown>;
+      await route.fulfill({ status: 403, contentType: 'application/json', body: '{}' });
+    });
+    await page.locator('#node-input-userId-pick').click();
+    const refusal = page.locator('.red-ui-notification').filter({ hasText: 'deploy the account' });
+    await refusal.waitFor();
+    assert.match(await refusal.innerText(), /ask an admin/);
+    await page.unroute('**/plex-account/users');
+    assert.equal(sent?.token, typedToken, 'the pending token went to the picker');
+    assert.equal(sent?.baseUrl, double.url);
+
     await page.locator('#node-dialog-ok').click();
     await page.locator('#node-input-account').waitFor({ state: 'detached' });
+  });
+
+  it('marks a set-PIN node without a PIN with the warning triangle until 4 digits are typed', async () => {
+    const [deployed] = await page.evaluate(() =>
+      RED.nodes.filterNodes({ type: 'plex-set-pin' }).map((n) => n.id),
+    );
+    assert.ok(deployed, 'the bedtime-routine example is deployed with a PIN');
+    await showTabOf(page, deployed);
+    assert.equal(await warning(page, deployed).count(), 0, 'a deployed PIN: no triangle');
+
+    // Menu > Import > Examples > node-red-contrib-plex-home > bedtime-routine, to a new flow.
+    await page.evaluate(() => RED.actions.invoke('core:show-examples-import-dialog'));
+    const dialog = page.locator('.ui-dialog').filter({ hasText: 'Import nodes' });
+    await dialog.getByText('node-red-contrib-plex-home', { exact: true }).click();
+    await dialog.getByText('bedtime-routine', { exact: true }).click();
+    await page.locator('#red-ui-clipboard-dialog-import-opt-new').click();
+    await page.locator('#red-ui-clipboard-dialog-ok').click();
+    // The example is deployed already, so Node-RED offers a copy with new ids.
+    await page.locator('.red-ui-notification button', { hasText: 'Import copy' }).click();
+    const imported = await eventuallyValue(
+      () =>
+        page.evaluate(
+          (before) =>
+            RED.nodes
+              .filterNodes({ type: 'plex-set-pin' })
+              .map((n) => n.id)
+              .find((id) => id !== before),
+          deployed,
+        ),
+      'the imported set-PIN node',
+    );
+    const canvas = await page.locator('#red-ui-workspace-chart').boundingBox();
+    assert.ok(canvas);
+    await page.mouse.click(canvas.x + 300, canvas.y + 300);
+    const triangle = warning(page, imported);
+    await triangle.waitFor({ state: 'visible' });
+    // Its account is missing too (the example names none); the PIN has its own message.
+    const problems = await page.evaluate((id) => RED.nodes.node(id)?.validationErrors, imported);
+    assert.ok(
+      problems?.includes('This node has no PIN: open it and enter 4 digits'),
+      `${problems}`,
+    );
+
+    const pin = page.locator('#node-input-pin');
+    const red = async () => (await pin.getAttribute('class'))?.includes('input-error') === true;
+    // With its account chosen and 3 digits typed, the PIN alone keeps it unfinished.
+    await page.locator(`[id="${imported}"] .red-ui-flow-node`).dblclick();
+    await pin.waitFor({ state: 'visible' });
+    await page.locator('select#node-input-account').selectOption({ label: 'My Plex Home' });
+    await pin.fill('123');
+    await eventually(red, 'a red PIN field');
+    await page.locator('#node-dialog-ok').click();
+    await pin.waitFor({ state: 'detached' });
+    assert.deepEqual(await page.evaluate((id) => RED.nodes.node(id)?.validationErrors, imported), [
+      'This node has no PIN: open it and enter 4 digits',
+    ]);
+    assert.equal(await triangle.count(), 1);
+    // 4 digits: the field and the node are fine.
+    await page.locator(`[id="${imported}"] .red-ui-flow-node`).dblclick();
+    await pin.fill('2468');
+    await eventually(async () => !(await red()), 'the red gone');
+    await page.locator('#node-dialog-ok').click();
+    await pin.waitFor({ state: 'detached' });
+    await triangle.waitFor({ state: 'detached' });
+
+    // The imported remove-PIN node needs its account too, before the flows deploy cleanly.
+    const removePin = await page.evaluate(
+      (z) => RED.nodes.filterNodes({ type: 'plex-remove-pin', z }).map((n) => n.id)[0],
+      await page.evaluate((id) => RED.nodes.node(id)?.z ?? '', imported),
+    );
+    await page.locator(`[id="${removePin}"] .red-ui-flow-node`).dblclick();
+    await page.locator('select#node-input-account').selectOption({ label: 'My Plex Home' });
+    await page.locator('#node-dialog-ok').click();
+    await page.locator('select#node-input-account').waitFor({ state: 'detached' });
+    await warning(page, removePin).waitFor({ state: 'detached' });
+    importedSetPin = imported;
   });
 
   it('after deploy, the editor is never sent a token', async () => {
@@ -218,6 +364,10 @@ describe('end to end: the editor in headless Chromium', function () {
       return ids;
     });
     assert.equal(accounts.length, 2, 'the example account and the new one');
+    // The PIN typed into the imported set-PIN node outlives the reload: no triangle.
+    await showTabOf(page, importedSetPin);
+    await page.locator(`[id="${importedSetPin}"] .red-ui-flow-node`).waitFor();
+    assert.equal(await warning(page, importedSetPin).count(), 0);
     // Opening each account makes the editor ask for its credentials.
     for (const id of accounts) {
       const answer = page.waitForResponse((r) =>
@@ -246,12 +396,16 @@ describe('end to end: the editor in headless Chromium', function () {
     assert.ok(!stored.includes(typedToken), 'no token in the flow file');
   });
 
-  it('runs an example: clicking its inject shows the user in the debug sidebar', async () => {
-    const [inject] = plexInjects(loadExamples());
-    assert.ok(inject, 'an example has an inject wired to a Plex node');
-    await page.locator(`[id="${inject.id}"] .red-ui-flow-node-button-button`).click();
-    await eventually(() => double.requests.length > 0, 'the request to plex.tv');
+  it('runs the walkthrough: the Kids inject of remove-a-pin shows the user in the debug sidebar', async () => {
+    const [inject] = plexInjects(loadExamples().filter((e) => e.name === 'remove-a-pin'));
+    assert.ok(inject, 'remove-a-pin has an inject wired to a Plex node');
+    await showTabOf(page, inject.id);
     await page.locator('#red-ui-tab-debug-link-button').click();
+    const removed = () =>
+      double.requests.some((r) => r.method === 'POST' && r.path.endsWith('/restricted/12345678'));
+    assert.ok(!removed());
+    await page.locator(`[id="${inject.id}"] .red-ui-flow-node-button-button`).click();
+    await eventually(removed, 'the request to plex.tv');
     const titles = [...double.users.values()].map((u) => u.title);
     const message = page.locator('#red-ui-sidebar-content .red-ui-debug-msg').first();
     await message.waitFor({ state: 'visible' });
@@ -260,14 +414,38 @@ describe('end to end: the editor in headless Chromium', function () {
       titles.some((title) => text.includes(title)),
       `debug message shows a user: ${text}`,
     );
+    const [removePin] = (inject.wires as string[][]).flat();
+    await page.locator(`[id="${removePin}"] .red-ui-flow-node-status-label`).waitFor();
+    // For the README: the plex palette in view, and no notification over the flow.
+    await page.locator('#red-ui-palette-container-plex').scrollIntoViewIfNeeded();
+    await page.locator('.red-ui-notification').last().waitFor({ state: 'detached' });
+    await screenshot(page, 'flow.png');
   });
 });
+
+/** Shows the flow tab that holds node `id`. */
+async function showTabOf(page: Page, id: string): Promise<void> {
+  await page.evaluate((id) => RED.workspaces.show(RED.nodes.node(id)?.z ?? ''), id);
+  await page.locator(`[id="${id}"]`).waitFor({ state: 'visible' });
+}
+
+/** The red warning triangle Node-RED draws on a node whose properties are not valid. */
+function warning(page: Page, id: string): Locator {
+  return page.locator(`[id="${id}"] .red-ui-flow-node-error:not(.hide)`);
+}
+
+/** Polls `read` until it gives a value. */
+async function eventuallyValue<T>(read: () => Promise<T | undefined>, what: string): Promise<T> {
+  let value: T | undefined;
+  await eventually(async () => (value = await read()) !== undefined, what);
+  return value as T;
+}
 
 /** A screenshot once the open tray has finished sliding in. */
 async function screenshot(page: Page, file: string): Promise<void> {
   const tray = page.locator('.red-ui-tray').last();
   let previous = '';
-  for (let i = 0; i < 50; i++) {
+  for (let i = 0; i < 50 && (await tray.count()) > 0; i++) {
     const box = JSON.stringify(await tray.boundingBox());
     if (box === previous) break;
     previous = box;

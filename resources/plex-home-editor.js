@@ -1,0 +1,161 @@
+/* Editor code shared by the Plex Home nodes, loaded once by plex-account.html: what every action
+ * node's registerType has alike, and the user picker of the PIN nodes. Texts shared by several
+ * nodes live once, in the plex-account catalogue, and are looked up by their full key. */
+(function () {
+  'use strict';
+
+  /** Node-RED's stand-in for a password it has stored but does not show. */
+  var KEPT_PASSWORD = '__PWRD__';
+
+  /**
+   * What the picker asks for: the deployed account (`{ id }`, answered from its cache, or fresh
+   * with `refresh`), or, while a typed token waits for the next deploy, those pending settings.
+   */
+  function pickerRequest(account, refresh) {
+    var credentials = account.credentials;
+    var token = credentials && credentials.token;
+    if (typeof token === 'string' && token !== '' && token !== KEPT_PASSWORD) {
+      return {
+        id: account.id,
+        token: token,
+        baseUrl: account.baseUrl,
+        clientIdentifier: account.clientIdentifier,
+        product: account.product,
+      };
+    }
+    return refresh ? { id: account.id, refresh: true } : { id: account.id };
+  }
+
+  function userItem(user) {
+    var item = $('<span></span>').text((user.title || '?') + ' (' + user.id + ')');
+    if (user.protected) $('<i class="fa fa-lock" style="margin-left: 8px"></i>').appendTo(item);
+    return item;
+  }
+
+  function refreshItem() {
+    return $('<span class="plex-home-user-picker-refresh"></span>')
+      .append('<i class="fa fa-refresh" style="margin-right: 6px"></i>')
+      .append(
+        $('<span></span>').text(
+          RED._('node-red-contrib-plex-home/plex-account:common.picker.refresh'),
+        ),
+      );
+  }
+
+  /** RED.notify takes HTML: the text goes in escaped. */
+  function notify(text, type) {
+    RED.notify($('<span></span>').text(text).html(), type);
+  }
+
+  function notifyFailure(xhr) {
+    if (xhr.status === 403) {
+      // Pending settings from a user who may not change accounts: the server asked nobody.
+      notify(RED._('node-red-contrib-plex-home/plex-account:common.picker.forbidden'), 'warning');
+      return;
+    }
+    var error = xhr.responseJSON && xhr.responseJSON.error;
+    var detail = error ? ': ' + error.code + ' ' + error.message : ' (' + xhr.status + ')';
+    notify(RED._('node-red-contrib-plex-home/plex-account:common.picker.failed') + detail, 'error');
+  }
+
+  /** The picker behind `button`: lists the Home's managed users and puts the chosen id in `input`. */
+  function attachPicker(button, input, accountSelect) {
+    function choose(users) {
+      if (users.length === 0) {
+        notify(RED._('node-red-contrib-plex-home/plex-account:common.picker.empty'), 'warning');
+      }
+      var options = users.map(function (user) {
+        return { label: userItem(user), value: user.id };
+      });
+      options.push({ label: refreshItem(), onselect: list.bind(null, true) });
+      RED.popover
+        .menu({
+          class: 'plex-home-user-picker',
+          options: options,
+          onselect: function (item) {
+            input.typedInput('type', 'num');
+            input.typedInput('value', String(item.value));
+          },
+        })
+        .show({ target: button, align: 'left' });
+    }
+
+    function list(refresh) {
+      var accountId = accountSelect.val();
+      var account = accountId && accountId !== '_ADD_' ? RED.nodes.node(accountId) : null;
+      if (!account) {
+        notify(
+          RED._('node-red-contrib-plex-home/plex-account:common.picker.no-account'),
+          'warning',
+        );
+        return;
+      }
+      button.prop('disabled', true);
+      $.ajax({
+        url: 'plex-account/users',
+        type: 'POST',
+        contentType: 'application/json',
+        data: JSON.stringify(pickerRequest(account, refresh)),
+        dataType: 'json',
+      })
+        .done(function (data) {
+          choose((data && data.users) || []);
+        })
+        .fail(notifyFailure)
+        .always(function () {
+          button.prop('disabled', false);
+        });
+    }
+
+    button.on('click', function (event) {
+      event.preventDefault();
+      list(false);
+    });
+  }
+
+  window.PlexHomeEditor = {
+    /** The `account` default of an action node: a fresh object, as Node-RED annotates it per type. */
+    account: function () {
+      return { value: '', type: 'plex-account', required: true };
+    },
+    /** The `userId` default of a PIN node: a typed input (`userIdType`), msg.payload at first. */
+    userId: function () {
+      return {
+        value: 'payload',
+        required: true,
+        validate: RED.validators.typedInput('userIdType'),
+      };
+    },
+    /** `paletteLabel` (`this` is the definition): the type's own `<type>.paletteLabel` text. */
+    paletteLabel: function () {
+      return this._(this.type + '.paletteLabel');
+    },
+    label: function () {
+      return this.name || this._(this.type + '.paletteLabel');
+    },
+    labelStyle: function () {
+      return this.name ? 'node_label_italic' : '';
+    },
+    /** `outputLabels`: output 1 named by the message key `resultKey`, output 2 the error. */
+    outputLabels: function (resultKey) {
+      return function (index) {
+        return index === 0
+          ? this._(resultKey)
+          : RED._('node-red-contrib-plex-home/plex-account:common.outputs.error');
+      };
+    },
+    /**
+     * A PIN node's user row, in its oneditprepare: the userId/userIdType typed input
+     * (msg.payload by default) and the picker button beside it.
+     */
+    userField: function () {
+      var input = $('#node-input-userId');
+      input.typedInput({
+        default: 'msg',
+        typeField: $('#node-input-userIdType'),
+        types: ['msg', 'flow', 'global', 'str', 'num', 'env', 'jsonata'],
+      });
+      attachPicker($('#node-input-userId-pick'), input, $('#node-input-account'));
+    },
+  };
+})();
