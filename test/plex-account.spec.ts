@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { NodeMessage } from 'node-red';
 import { helper, loadFlow, useNodeRedWithDouble } from './support/flow';
 import { DOUBLE_TOKEN, type PlexTvDouble } from './double/plex-tv-double';
-import type { PlexAccountNode } from '../src/nodes/types';
+import type { PlexAccountNode } from '../src/nodes/plex-account';
 
 describe('plex-account node', () => {
   const currentDouble = useNodeRedWithDouble();

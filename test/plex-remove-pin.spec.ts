@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import sinon from 'sinon';
 import type { NodeMessage } from 'node-red';
 import { failWith, helper, loadFlow, send, waitFor, useNodeRedWithDouble } from './support/flow';
+import { clockAt } from './support/nodes';
 import { BODIES, DOUBLE_TOKEN, type PlexTvDouble, type Fault } from './double/plex-tv-double';
 import type { PlexErrorObject } from '../src/lib/errors';
 
@@ -12,9 +13,11 @@ describe('plex-remove-pin node', () => {
   const currentDouble = useNodeRedWithDouble();
   let double: PlexTvDouble;
   beforeEach(() => (double = currentDouble()));
+  afterEach(() => sinon.restore());
 
   it('removes the PIN and sends the typed user on output 1, keeping the rest of the msg', async () => {
-    const flow = await loadFlow({ double });
+    clockAt(7, 0);
+    const flow = await loadFlow({ double, translated: true });
     await send(flow, { payload: KIDS, topic: 'bedtime', custom: { keep: true } });
     assert.equal(flow.error.length, 0);
     assert.equal(flow.user.length, 1);
@@ -32,8 +35,8 @@ describe('plex-remove-pin node', () => {
     assert.equal(flow.completions.length, 1);
     assert.equal(flow.completions[0].error, undefined);
     assert.deepEqual(flow.statuses, [
-      { fill: 'blue', shape: 'dot', text: 'plex-remove-pin.status.removing' },
-      { fill: 'green', shape: 'dot', text: 'Kids' },
+      { fill: 'blue', shape: 'dot', text: 'removing PIN…' },
+      { fill: 'green', shape: 'dot', text: 'PIN removed · Kids · 07:00' },
     ]);
   });
 
@@ -75,6 +78,7 @@ describe('plex-remove-pin node', () => {
     ];
     for (const [what, payload] of rejected) {
       it(`rejects ${what} with INVALID_USER_ID and no request`, async () => {
+        clockAt(23, 59);
         const flow = await loadFlow({ double });
         const msg = await failWith(flow, { payload });
         assert.equal(msg.error?.code, 'INVALID_USER_ID');
@@ -84,7 +88,7 @@ describe('plex-remove-pin node', () => {
         assert.deepEqual(flow.statuses.at(-1), {
           fill: 'red',
           shape: 'ring',
-          text: 'INVALID_USER_ID',
+          text: 'INVALID_USER_ID · 23:59',
         });
       });
     }
@@ -303,6 +307,7 @@ describe('plex-remove-pin node', () => {
     ];
     for (const [code, fault, plexCode] of injected) {
       it(`${code} on output 2`, async () => {
+        clockAt(6, 5);
         double.inject(fault);
         const flow = await loadFlow({ double });
         const msg = await failWith(flow, { payload: KIDS, topic: 't' });
@@ -311,7 +316,11 @@ describe('plex-remove-pin node', () => {
         assert.equal(msg.error?.userId, KIDS);
         assert.equal(msg.topic, 't');
         assert.equal(msg.payload, KIDS);
-        assert.deepEqual(flow.statuses.at(-1), { fill: 'red', shape: 'ring', text: code });
+        assert.deepEqual(flow.statuses.at(-1), {
+          fill: 'red',
+          shape: 'ring',
+          text: `${code} · 06:05`,
+        });
       });
     }
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import sinon from 'sinon';
 import type { NodeMessage } from 'node-red';
 import { failWith, helper, loadFlow, send, useNodeRedWithDouble } from './support/flow';
+import { clockAt } from './support/nodes';
 import { BODIES, DOUBLE_TOKEN, PlexTvDouble, type Fault } from './double/plex-tv-double';
 import type { PlexErrorObject } from '../src/lib/errors';
 
@@ -12,6 +14,7 @@ describe('plex-set-pin node', () => {
   const currentDouble = useNodeRedWithDouble();
   let double: PlexTvDouble;
   beforeEach(() => (double = currentDouble()));
+  afterEach(() => sinon.restore());
 
   const setPin = (options: Parameters<typeof loadFlow>[0] = {}) =>
     loadFlow({ double, type: 'plex-set-pin', ...options });
@@ -25,7 +28,8 @@ describe('plex-set-pin node', () => {
     setPin({ ...options, node: { pinSource: 'msg', pinProperty, ...options.node } });
 
   it("sets the node's PIN and sends the typed user on output 1, keeping the rest of the msg", async () => {
-    const flow = await fromNode('2468');
+    clockAt(20, 0);
+    const flow = await fromNode('2468', { translated: true });
     await send(flow, { payload: TEEN, topic: 'bedtime' });
     assert.equal(flow.user.length, 1, JSON.stringify(flow.error));
     const msg = flow.user[0] as Out;
@@ -40,8 +44,8 @@ describe('plex-set-pin node', () => {
     assert.equal(request.url, `/api/v2/home/users/restricted/${TEEN}?pin=2468`);
     assert.equal(request.headers['x-plex-token'], DOUBLE_TOKEN);
     assert.deepEqual(flow.statuses, [
-      { fill: 'blue', shape: 'dot', text: 'plex-set-pin.status.setting' },
-      { fill: 'green', shape: 'dot', text: 'Teen' },
+      { fill: 'blue', shape: 'dot', text: 'setting PIN…' },
+      { fill: 'green', shape: 'dot', text: 'PIN set · Teen · 20:00' },
     ]);
   });
 
@@ -72,12 +76,17 @@ describe('plex-set-pin node', () => {
     ];
     for (const [what, pin] of rejected) {
       it(`refuses ${what} with INVALID_PIN and no request`, async () => {
+        clockAt(9, 30);
         const flow = await fromNode(pin);
         const msg = await failWith(flow, { payload: KIDS });
         assert.equal(msg.error?.code, 'INVALID_PIN');
         assert.equal(double.requests.length, 0);
         assert.equal(msg.payload, KIDS);
-        assert.deepEqual(flow.statuses.at(-1), { fill: 'red', shape: 'ring', text: 'INVALID_PIN' });
+        assert.deepEqual(flow.statuses.at(-1), {
+          fill: 'red',
+          shape: 'ring',
+          text: 'INVALID_PIN · 09:30',
+        });
       });
     }
   });

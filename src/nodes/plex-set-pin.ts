@@ -4,14 +4,16 @@ import { parsePin } from '../lib/user-id';
 import {
   deleteMessageProperty,
   handlePlexAction,
-  readUserId,
-  userProperty,
+  type PlexActionDef,
   type PlexActionMessage,
 } from './plex-action';
-import type { PlexSetPinCredentials, PlexSetPinDef } from './types';
+import { readUserId, userProperty } from './user-property';
 
-export = function register(RED: NodeAPI): void {
-  function PlexSetPin(this: Node<PlexSetPinCredentials>, config: PlexSetPinDef): void {
+function register(RED: NodeAPI): void {
+  function PlexSetPin(
+    this: Node<register.PlexSetPinCredentials>,
+    config: register.PlexSetPinDef,
+  ): void {
     RED.nodes.createNode(this, config);
     const who = userProperty(RED, config, 'plex-set-pin.errors.unreadable');
     const fromMsg = config.pinSource === 'msg';
@@ -25,10 +27,7 @@ export = function register(RED: NodeAPI): void {
         ? (error as PlexTvError)
         : new PlexTvError('INVALID_PIN', RED._('plex-set-pin.errors.no-pin'));
     }
-    const texts = {
-      busy: RED._('plex-set-pin.status.setting'),
-      done: RED._('plex-set-pin.status.set'),
-    };
+    const set = RED._('plex-set-pin.status.set');
 
     /** The PIN for this message; a msg PIN is taken off the msg before anything else happens. */
     const takePin = (msg: PlexActionMessage): string => {
@@ -49,25 +48,43 @@ export = function register(RED: NodeAPI): void {
       return parsePin(value);
     };
 
-    handlePlexAction(
+    handlePlexAction({
       RED,
-      this,
+      node: this,
       config,
-      texts,
-      async (msg, context) => {
+      busy: RED._('plex-set-pin.status.setting'),
+      prepare: takePin,
+      perform: async (msg, context) => {
+        const pin = context.prepared;
         const userId = await readUserId(RED, this, who, msg, context);
-        const { client, prepared: pin } = context;
-        const { user, statusCode } = await client.setManagedUserPin(userId, pin, context);
-        return { payload: user, plex: { userId, statusCode }, statusText: user.title ?? '' };
+        const { user, statusCode } = await context.client.setManagedUserPin(userId, pin, context);
+        const status = { text: set, name: user.title || String(user.id) };
+        return { payload: user, plex: { userId, statusCode }, status };
       },
-      takePin,
-    );
+    });
   }
 
   RED.nodes.registerType<
-    Node<PlexSetPinCredentials>,
-    PlexSetPinDef,
+    Node<register.PlexSetPinCredentials>,
+    register.PlexSetPinDef,
     unknown,
-    PlexSetPinCredentials
+    register.PlexSetPinCredentials
   >('plex-set-pin', PlexSetPin, { credentials: { pin: { type: 'password' } } });
-};
+}
+
+declare namespace register {
+  interface PlexSetPinDef extends PlexActionDef {
+    /** The user typed input: an id or a name, `msg.payload` by default. */
+    userId: string;
+    userIdType: string;
+    /** `node`: the node's own `pin` credential; `msg`: the msg property named by pinProperty. */
+    pinSource: 'node' | 'msg';
+    pinProperty: string;
+  }
+
+  interface PlexSetPinCredentials {
+    pin?: string;
+  }
+}
+
+export = register;

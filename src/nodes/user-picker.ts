@@ -4,7 +4,7 @@ import { pickerUsers } from '../lib/home-users';
 import type { PlexTvClient } from '../lib/plex-tv-client';
 import { isRecord } from '../lib/records';
 import { clientModule } from './client-module';
-import type { PlexAccountNode } from './types';
+import type { PlexAccountNode } from './plex-account';
 
 /** Where the editor's user picker asks for a Home's managed users. */
 export const USER_PICKER_PATH = '/plex-account/users';

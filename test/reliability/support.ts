@@ -39,7 +39,6 @@ export interface Shape {
  */
 export interface NodeCase {
   type: string;
-  modules: unknown[];
   /** Node configuration beyond the account and the wires. */
   config?: Record<string, unknown>;
   /** A message that succeeds against the double's seed users. */
@@ -250,7 +249,6 @@ export function loadCase(
   return loadFlow({
     double,
     type: nodeCase.type,
-    nodes: nodeCase.modules,
     ...options,
     account: { timeout: 1000, retries: 0, ...options.account },
     node: { ...nodeCase.config, ...options.node },

@@ -3,12 +3,9 @@ import helper from 'node-red-node-test-helper';
 import sinon from 'sinon';
 import util from 'node:util';
 import type { Node, NodeMessage } from 'node-red';
-import accountNode from '../../src/nodes/plex-account';
-import homeUsersNode from '../../src/nodes/plex-home-users';
-import removePinNode from '../../src/nodes/plex-remove-pin';
-import setPinNode from '../../src/nodes/plex-set-pin';
 import { DOUBLE_TOKEN, PlexTvDouble } from '../double/plex-tv-double';
 import type { PlexErrorObject } from '../../src/lib/errors';
+import { nodeModules, translate } from './nodes';
 
 // The compatibility matrix (scripts/compat.ts) points the suite at another Node-RED install.
 helper.init(process.env.NODE_RED_UNDER_TEST ?? require.resolve('node-red'));
@@ -48,6 +45,8 @@ export interface FlowOptions {
   nodes?: unknown[];
   /** Credentials of the action node (n1), e.g. a set-pin node's `pin`. */
   nodeCredentials?: Record<string, string>;
+  /** RED._ gives the catalogue's texts, as in Node-RED, instead of the test helper's keys. */
+  translated?: boolean;
 }
 
 export async function loadFlow(options: FlowOptions = {}): Promise<LoadedFlow> {
@@ -85,13 +84,16 @@ export async function loadFlow(options: FlowOptions = {}): Promise<LoadedFlow> {
     ? {}
     : { acc: { token } };
   if (options.nodeCredentials) credentials.n1 = options.nodeCredentials;
-  await helper.load(
-    (options.nodes ?? [accountNode, removePinNode, setPinNode, homeUsersNode]) as Parameters<
-      typeof helper.load
-    >[0],
-    flow,
-    credentials,
-  );
+  const translation = options.translated ? translateInHelper() : undefined;
+  try {
+    await helper.load(
+      (options.nodes ?? nodeModules()) as Parameters<typeof helper.load>[0],
+      flow,
+      credentials,
+    );
+  } finally {
+    translation?.restore();
+  }
   const node = helper.getNode('n1');
   const loaded: LoadedFlow = {
     node,
@@ -147,6 +149,22 @@ export async function loadFlow(options: FlowOptions = {}): Promise<LoadedFlow> {
     status(s);
   };
   return loaded;
+}
+
+/**
+ * The test helper hands nodes a RED whose `_` returns the key; this makes it the catalogue's
+ * translation for the next load (the helper sets `_` after making RED, so the setter ignores it).
+ */
+function translateInHelper(): sinon.SinonStub {
+  const registry = (
+    helper as unknown as { _registryUtil: { createNodeApi(node: unknown): object } }
+  )._registryUtil;
+  const original = registry.createNodeApi.bind(registry);
+  return sinon
+    .stub(registry, 'createNodeApi')
+    .callsFake((node: unknown) =>
+      Object.defineProperty(original(node), '_', { get: () => translate, set: () => {} }),
+    );
 }
 
 /** Sends `msg` to the node under test and waits until `count` messages have completed in all. */
