@@ -33,14 +33,24 @@ export interface PlexActionContext<P = undefined> {
 
 export type PlexActionMessage = NodeMessageInFlow & { plex?: unknown; error?: PlexErrorObject };
 
+/** What `prepare` gives: the message to go on with (the incoming one, or a copy) and what it took. */
+export interface Prepared<P> {
+  msg: PlexActionMessage;
+  prepared: P;
+}
+
 export interface PlexActionOptions<P = undefined> {
   RED: NodeAPI;
   node: Node;
   config: PlexActionDef;
   /** The blue status while the request runs. */
   busy: string;
-  /** Runs first on every message, before any other check: it takes secrets off the msg. */
-  prepare?(msg: PlexActionMessage): P;
+  /**
+   * Runs first on every message, before any check, and never throws: it takes secrets off
+   * the message whatever happens next. When a secret cannot be taken off the message itself
+   * it returns a copy without it, and that copy is what leaves the node.
+   */
+  prepare?(msg: PlexActionMessage): Prepared<P>;
   /** The node's own work, once the account has a client. */
   perform(msg: PlexActionMessage, context: PlexActionContext<P>): Promise<PlexActionResult>;
 }
@@ -59,19 +69,6 @@ export function getAccountClient(
     throw new PlexTvError('NOT_CONFIGURED', RED._(`${node.type}.errors.no-account`));
   }
   return account.getClient();
-}
-
-/** Deletes a msg property given as a path (`pin`, `secrets.pin`, `a["b"]`); missing parents are fine. */
-export function deleteMessageProperty(RED: NodeAPI, msg: NodeMessage, path: string): void {
-  const parts = RED.util.normalisePropertyExpression(path);
-  let target: unknown = msg;
-  for (const part of parts.slice(0, -1)) {
-    if (typeof target !== 'object' || target === null) return;
-    target = (target as Record<string | number, unknown>)[part];
-  }
-  if (typeof target === 'object' && target !== null) {
-    delete (target as Record<string | number, unknown>)[parts[parts.length - 1]];
-  }
 }
 
 /** Node-RED draws a status under its node: like the debug node's, ours stay within this. */
@@ -113,15 +110,17 @@ export function handlePlexAction<P = undefined>(options: PlexActionOptions<P>): 
   let closing = false;
 
   async function handle(
-    msg: PlexActionMessage,
+    incoming: PlexActionMessage,
     send: (msg: Array<NodeMessage | null>) => void,
     done: (err?: Error) => void,
     controller: AbortController,
   ): Promise<void> {
     let outcome: { result: PlexActionResult } | { error: PlexTvError };
     let client: PlexTvClient | undefined;
+    const { msg, prepared } = prepare
+      ? prepare(incoming)
+      : { msg: incoming, prepared: undefined as P };
     try {
-      const prepared = prepare ? prepare(msg) : (undefined as P);
       client = getAccountClient(RED, node, config.account);
       node.status({ fill: 'blue', shape: 'dot', text: busy });
       outcome = { result: await perform(msg, { client, signal: controller.signal, prepared }) };
@@ -151,8 +150,12 @@ export function handlePlexAction<P = undefined>(options: PlexActionOptions<P>): 
     if (errorOutputWired) {
       send([null, msg]);
       done();
-    } else {
+    } else if (msg === incoming) {
       done(error);
+    } else {
+      // done(err) would report the incoming message, which still holds what prepare took off the copy.
+      node.error(error, msg);
+      done();
     }
   }
 

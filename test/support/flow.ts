@@ -47,6 +47,8 @@ export interface FlowOptions {
   nodeCredentials?: Record<string, string>;
   /** RED._ gives the catalogue's texts, as in Node-RED, instead of the test helper's keys. */
   translated?: boolean;
+  /** More nodes on the flow's tab (a Catch or Complete node watching n1, say). */
+  extraNodes?: Array<{ id: string; type: string; [key: string]: unknown }>;
 }
 
 export async function loadFlow(options: FlowOptions = {}): Promise<LoadedFlow> {
@@ -78,6 +80,7 @@ export async function loadFlow(options: FlowOptions = {}): Promise<LoadedFlow> {
     },
     { id: 'out-user', z: 'tab', type: 'helper' },
     { id: 'out-error', z: 'tab', type: 'helper' },
+    ...(options.extraNodes ?? []).map((node) => ({ z: 'tab', ...node })),
   ];
   const token = options.token === undefined ? DOUBLE_TOKEN : options.token;
   const credentials: Record<string, Record<string, string>> = token === null
