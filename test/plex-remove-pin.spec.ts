@@ -172,6 +172,45 @@ describe('plex-remove-pin node', () => {
       });
     }
 
+    /** A Home member who is neither the administrator nor a managed user (restricted: false). */
+    const addMember = () => {
+      const parent = double.users.get(1);
+      assert.ok(parent);
+      const member = { ...parent, id: 45678901, title: 'Aunt May', username: 'aunt' };
+      double.users.set(member.id, { ...member, admin: false, restricted: false, pin: '2222' });
+    };
+    const notManaged: Array<[string, string, number]> = [
+      ["the administrator's title", 'Parent', 1],
+      ["the administrator's username", 'parent', 1],
+      ["a member's title who is not managed (restricted: false)", 'aunt may', 45678901],
+    ];
+    for (const [what, payload, userId] of notManaged) {
+      it(`answers NOT_MANAGED with the userId for ${what}, without a PIN request`, async () => {
+        addMember();
+        const flow = await loadFlow({ double });
+        const msg = await failWith(flow, { payload });
+        assert.equal(msg.error?.code, 'NOT_MANAGED');
+        assert.equal(msg.error?.userId, userId);
+        assert.equal(msg.payload, payload);
+        assert.deepEqual(
+          double.requests.map((r) => `${r.method} ${r.path}`),
+          ['GET /api/v2/home/users'],
+        );
+        assert.equal(double.users.get(1)?.pin, '9876', 'no PIN was touched');
+      });
+    }
+
+    it("sends the administrator's numeric id as it is: plex.tv decides", async () => {
+      const flow = await loadFlow({ double });
+      const msg = await failWith(flow, { payload: 1 });
+      assert.equal(msg.error?.code, 'NOT_FOUND');
+      assert.equal(msg.error?.statusCode, 404);
+      assert.deepEqual(
+        double.requests.map((r) => `${r.method} ${r.path}`),
+        ['POST /api/v2/home/users/restricted/1'],
+      );
+    });
+
     it('answers AMBIGUOUS_USER when two users have the title, without a PIN request', async () => {
       const kids = double.users.get(KIDS);
       assert.ok(kids);

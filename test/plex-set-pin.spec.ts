@@ -359,6 +359,42 @@ describe('plex-set-pin node', () => {
       assert.ok(double.requests.every((r) => !r.url.includes('8080')));
     });
 
+    for (const [what, pinSource] of [
+      ['the node', 'node'],
+      ['the msg', 'msg'],
+    ]) {
+      it(`answers NOT_MANAGED for the administrator's name, PIN from ${what}, without a PIN request`, async () => {
+        const flow = await setPin({ node: { pinSource }, nodeCredentials: { pin: '8080' } });
+        const msg = await failWith(flow, { payload: 'Parent', pin: '8080' });
+        assert.equal(msg.error?.code, 'NOT_MANAGED');
+        assert.equal(msg.error?.userId, 1);
+        assert.deepEqual(
+          double.requests.map((r) => r.method),
+          ['GET'],
+        );
+        assert.equal(double.users.get(1)?.pin, '9876');
+        if (pinSource === 'msg') assert.ok(!('pin' in msg), 'the msg PIN is taken off');
+      });
+    }
+
+    it('answers NOT_MANAGED for a member who is not managed (restricted: false)', async () => {
+      const parent = double.users.get(1);
+      assert.ok(parent);
+      double.users.set(45678901, {
+        ...parent,
+        id: 45678901,
+        title: 'Aunt May',
+        username: 'aunt',
+        admin: false,
+        restricted: false,
+      });
+      const flow = await fromNode('8080');
+      const msg = await failWith(flow, { payload: 'Aunt May' });
+      assert.equal(msg.error?.code, 'NOT_MANAGED');
+      assert.equal(msg.error?.userId, 45678901);
+      assert.ok(double.requests.every((r) => r.method === 'GET'));
+    });
+
     it('reads the user from a fixed string in the node', async () => {
       const flow = await fromNode('8080', { node: { userId: 'Kids', userIdType: 'str' } });
       await send(flow, { payload: 'ignored' });
