@@ -33,9 +33,16 @@ function register(RED: NodeAPI): void {
             : new PlexTvError('NOT_CONFIGURED', RED._('plex-account.errors.bad-config'));
       }
     }
-    if (client && !UUID.test(clientIdentifier)) {
-      // plex.tv itself decides (400, code 1000 when it is missing); the warning says where to fix it.
-      this.warn(RED._('plex-account.errors.bad-client-identifier'));
+    if (client) {
+      const url = new URL(client.baseUrl);
+      // Fine for a proxy or a test stand-in, but whoever runs that host gets the token.
+      if (url.hostname !== 'plex.tv') {
+        this.warn(RED._('plex-account.errors.not-plex-tv', { host: url.host }));
+      }
+      if (!UUID.test(clientIdentifier)) {
+        // plex.tv itself decides (400, code 1000 when it is missing); the warning says where to fix it.
+        this.warn(RED._('plex-account.errors.bad-client-identifier'));
+      }
     }
 
     this.getClient = () => {
