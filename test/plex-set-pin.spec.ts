@@ -507,10 +507,11 @@ describe('the PIN and the token never leave by another road', () => {
       await run({ ...byNode, account: { timeout: 100 } }, [{ payload: KIDS }], [{ kind: 'hang' }]);
       await run({ ...byNode, account: { baseUrl: 'http://127.0.0.1:9' } }, [{ payload: KIDS }]);
 
-      // Random message ids and log timestamps could hold any 4 digits by chance.
+      // Random message ids (`_msgid` on messages, `msgid` in metric log entries) and log
+      // timestamps could hold any 4 digits by chance.
       const text = said
         .join('\n')
-        .replace(/_msgid['"]?:\s*['"][0-9a-f]+['"]/g, '')
+        .replace(/_?msgid['"]?:\s*['"][0-9a-f]+['"]/g, '')
         .replace(/timestamp['"]?:\s*\d+/g, '');
       assert.ok(text.length > 1000, 'the search covered real output');
       for (const expected of [
