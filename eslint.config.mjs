@@ -12,6 +12,8 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node } },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      // A node file is `export = register`; its definition types ride on a declared namespace.
+      '@typescript-eslint/no-namespace': ['error', { allowDeclarations: true }],
       'no-console': 'off',
     },
   },

@@ -78,6 +78,8 @@ export async function packPackage(destination: string): Promise<string> {
 export interface SettingsOptions {
   credentialSecret: string;
   logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  /** Node-RED's `adminAuth` (users, permissions, `default` for anonymous users); none by default. */
+  adminAuth?: Record<string, unknown>;
 }
 
 /**
@@ -103,6 +105,7 @@ export function nodeRedSettings(options: SettingsOptions): Record<string, unknow
       palette: { catalogues: [] },
       projects: { enabled: false },
     },
+    ...(options.adminAuth ? { adminAuth: options.adminAuth } : {}),
   };
 }
 
@@ -274,10 +277,14 @@ export class NodeRedProcess {
    * A full deploy through the Admin API that resolves once the new flows have started:
    * the API answers before they do.
    */
-  async deploy(flows: FlowNode[], timeoutMs = 30_000): Promise<string> {
+  async deploy(
+    flows: FlowNode[],
+    timeoutMs = 30_000,
+    headers: Record<string, string> = {},
+  ): Promise<string> {
     const started = () => this.lines.filter((line) => /\] Started flows$/.test(line)).length;
     const before = started();
-    const rev = await deployFlows(this.url, flows);
+    const rev = await deployFlows(this.url, flows, headers);
     const deadline = Date.now() + timeoutMs;
     while (started() === before) {
       if (this.child.exitCode !== null || Date.now() > deadline) {
@@ -352,8 +359,15 @@ export async function adminApi<T = unknown>(
   return (json && text ? JSON.parse(text) : text) as T;
 }
 
-/** Replaces all flows (a full deploy) and returns the new revision. */
-export async function deployFlows(baseUrl: string, flows: FlowNode[]): Promise<string> {
+/**
+ * Replaces all flows (a full deploy) and returns the new revision. `headers` carry the
+ * `Authorization` of a signed-in user when the runtime has `adminAuth`.
+ */
+export async function deployFlows(
+  baseUrl: string,
+  flows: FlowNode[],
+  headers: Record<string, string> = {},
+): Promise<string> {
   const answer = await adminApi<{ rev: string }>(
     baseUrl,
     'POST',
@@ -362,6 +376,7 @@ export async function deployFlows(baseUrl: string, flows: FlowNode[]): Promise<s
     {
       'Node-RED-API-Version': 'v2',
       'Node-RED-Deployment-Type': 'full',
+      ...headers,
     },
   );
   return answer.rev;

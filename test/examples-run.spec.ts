@@ -2,11 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NodeMessage } from 'node-red';
-import accountNode from '../src/nodes/plex-account';
-import homeUsersNode from '../src/nodes/plex-home-users';
-import removePinNode from '../src/nodes/plex-remove-pin';
-import setPinNode from '../src/nodes/plex-set-pin';
 import { helper, useNodeRedWithDouble, waitFor } from './support/flow';
+import { nodeModules } from './support/nodes';
 import { DOUBLE_TOKEN, type PlexTvDouble } from './double/plex-tv-double';
 
 interface ExampleNode {
@@ -44,14 +41,10 @@ async function runExample(
         : { id: node.id, z: 'tab', type: 'helper', wires: node.wires ?? [] },
     ),
   ];
-  await helper.load(
-    [accountNode, homeUsersNode, removePinNode, setPinNode] as Parameters<typeof helper.load>[0],
-    flow,
-    {
-      acc: { token: DOUBLE_TOKEN },
-      ...credentials,
-    },
-  );
+  await helper.load(nodeModules() as Parameters<typeof helper.load>[0], flow, {
+    acc: { token: DOUBLE_TOKEN },
+    ...credentials,
+  });
   const received: Record<string, NodeMessage[]> = {};
   for (const node of example.filter((n) => n.type === 'debug')) {
     received[String(node.name)] = [];

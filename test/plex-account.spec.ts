@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { NodeMessage } from 'node-red';
 import { helper, loadFlow, useNodeRedWithDouble } from './support/flow';
 import { DOUBLE_TOKEN, type PlexTvDouble } from './double/plex-tv-double';
-import type { PlexAccountNode } from '../src/nodes/types';
+import type { PlexAccountNode } from '../src/nodes/plex-account';
 
 describe('plex-account node', () => {
   const currentDouble = useNodeRedWithDouble();
@@ -41,6 +41,39 @@ describe('plex-account node', () => {
     assert.equal(warnings.length, 1);
     assert.equal(warnings[0].level, 30, 'logged as a warning');
     assert.ok(!JSON.stringify(helper.log().args).includes(DOUBLE_TOKEN));
+  });
+
+  const warningsOf = () =>
+    helper
+      .log()
+      .args.map((args) => args[0] as { level: number; type?: string; msg: unknown })
+      .filter((entry) => entry.level === 30 && entry.type === 'plex-account')
+      .map((entry) => String(entry.msg));
+
+  it('warns once, naming the host and not the token, when the token goes elsewhere than plex.tv', async () => {
+    await loadFlow({ double, translated: true, account: { baseUrl: `${double.url}/proxy/` } });
+    const host = new URL(double.url).host;
+    const warnings = warningsOf().filter((text) => text.includes('not to plex.tv'));
+    assert.deepEqual(warnings, [
+      `This Plex account sends its token to ${host}, not to plex.tv: keep that only for a proxy or a test stand-in you trust`,
+    ]);
+    assert.ok(!JSON.stringify(helper.log().args).includes(DOUBLE_TOKEN));
+  });
+
+  for (const baseUrl of ['', 'https://plex.tv', 'https://PLEX.TV/', 'https://plex.tv:443']) {
+    it(`does not warn about the host for ${JSON.stringify(baseUrl)}`, async () => {
+      await loadFlow({ double, translated: true, account: { baseUrl } });
+      assert.equal(
+        (helper.getNode('acc') as PlexAccountNode).getClient().baseUrl,
+        'https://plex.tv',
+      );
+      assert.deepEqual(warningsOf(), []);
+    });
+  }
+
+  it('does not warn about the host when there is no token (nothing is sent)', async () => {
+    await loadFlow({ double, token: null });
+    assert.deepEqual(warningsOf(), []);
   });
 
   it('throws NOT_CONFIGURED from getClient when there is no token', async () => {

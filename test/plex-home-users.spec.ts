@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import sinon from 'sinon';
 import type { NodeMessage } from 'node-red';
 import { loadFlow, send as sendMsg, type LoadedFlow, useNodeRedWithDouble } from './support/flow';
+import { clockAt } from './support/nodes';
 import { BODIES, DOUBLE_HOME, DOUBLE_TOKEN, type PlexTvDouble } from './double/plex-tv-double';
 import type { PlexErrorObject } from '../src/lib/errors';
 
@@ -10,6 +12,7 @@ describe('plex-home-users node', () => {
   const currentDouble = useNodeRedWithDouble();
   let double: PlexTvDouble;
   beforeEach(() => (double = currentDouble()));
+  afterEach(() => sinon.restore());
 
   const send = (flow: LoadedFlow, msg: Record<string, unknown> = {}) => sendMsg(flow, msg);
   const listUsers = (
@@ -25,7 +28,8 @@ describe('plex-home-users node', () => {
     });
 
   it('lists every user, typed, with the Home on msg.home', async () => {
-    const flow = await listUsers();
+    clockAt(20, 0);
+    const flow = await listUsers('', 'str', { translated: true });
     await send(flow, { topic: 'who' });
     assert.equal(flow.user.length, 1, JSON.stringify(flow.error));
     const msg = flow.user[0] as Out;
@@ -46,8 +50,8 @@ describe('plex-home-users node', () => {
     assert.equal(double.requests[0].url, '/api/v2/home/users');
     assert.equal(double.requests[0].headers['x-plex-token'], DOUBLE_TOKEN);
     assert.deepEqual(flow.statuses, [
-      { fill: 'blue', shape: 'dot', text: 'plex-home-users.status.listing' },
-      { fill: 'green', shape: 'dot', text: 'plex-home-users.status.count' },
+      { fill: 'blue', shape: 'dot', text: 'listing users…' },
+      { fill: 'green', shape: 'dot', text: '3 users · 20:00' },
     ]);
     assert.ok(!JSON.stringify(msg).includes('"pin"'), 'no PIN of the double in the list');
   });
@@ -78,6 +82,13 @@ describe('plex-home-users node', () => {
       assert.equal((out.home as { name: string }).name, 'My Home');
     });
   }
+
+  it('shows the matching user and the time in its status', async () => {
+    clockAt(20, 0);
+    const flow = await listUsers('kids', 'str', { translated: true });
+    await send(flow);
+    assert.deepEqual(flow.statuses.at(-1), { fill: 'green', shape: 'dot', text: 'Kids · 20:00' });
+  });
 
   it('lists everybody when a msg filter is missing or empty', async () => {
     const flow = await listUsers('who', 'msg');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import sinon from 'sinon';
 import type { NodeMessage } from 'node-red';
 import { failWith, helper, loadFlow, send, waitFor, useNodeRedWithDouble } from './support/flow';
+import { clockAt } from './support/nodes';
 import { BODIES, DOUBLE_TOKEN, type PlexTvDouble, type Fault } from './double/plex-tv-double';
 import type { PlexErrorObject } from '../src/lib/errors';
 
@@ -12,9 +13,11 @@ describe('plex-remove-pin node', () => {
   const currentDouble = useNodeRedWithDouble();
   let double: PlexTvDouble;
   beforeEach(() => (double = currentDouble()));
+  afterEach(() => sinon.restore());
 
   it('removes the PIN and sends the typed user on output 1, keeping the rest of the msg', async () => {
-    const flow = await loadFlow({ double });
+    clockAt(7, 0);
+    const flow = await loadFlow({ double, translated: true });
     await send(flow, { payload: KIDS, topic: 'bedtime', custom: { keep: true } });
     assert.equal(flow.error.length, 0);
     assert.equal(flow.user.length, 1);
@@ -32,8 +35,8 @@ describe('plex-remove-pin node', () => {
     assert.equal(flow.completions.length, 1);
     assert.equal(flow.completions[0].error, undefined);
     assert.deepEqual(flow.statuses, [
-      { fill: 'blue', shape: 'dot', text: 'plex-remove-pin.status.removing' },
-      { fill: 'green', shape: 'dot', text: 'Kids' },
+      { fill: 'blue', shape: 'dot', text: 'removing PIN…' },
+      { fill: 'green', shape: 'dot', text: 'PIN removed · Kids · 07:00' },
     ]);
   });
 
@@ -75,6 +78,7 @@ describe('plex-remove-pin node', () => {
     ];
     for (const [what, payload] of rejected) {
       it(`rejects ${what} with INVALID_USER_ID and no request`, async () => {
+        clockAt(23, 59);
         const flow = await loadFlow({ double });
         const msg = await failWith(flow, { payload });
         assert.equal(msg.error?.code, 'INVALID_USER_ID');
@@ -84,7 +88,7 @@ describe('plex-remove-pin node', () => {
         assert.deepEqual(flow.statuses.at(-1), {
           fill: 'red',
           shape: 'ring',
-          text: 'INVALID_USER_ID',
+          text: 'INVALID_USER_ID · 23:59',
         });
       });
     }
@@ -170,6 +174,45 @@ describe('plex-remove-pin node', () => {
         assert.ok(!msg.error?.message.includes(payload), 'the name is not echoed');
       });
     }
+
+    /** A Home member who is neither the administrator nor a managed user (restricted: false). */
+    const addMember = () => {
+      const parent = double.users.get(1);
+      assert.ok(parent);
+      const member = { ...parent, id: 45678901, title: 'Aunt May', username: 'aunt' };
+      double.users.set(member.id, { ...member, admin: false, restricted: false, pin: '2222' });
+    };
+    const notManaged: Array<[string, string, number]> = [
+      ["the administrator's title", 'Parent', 1],
+      ["the administrator's username", 'parent', 1],
+      ["a member's title who is not managed (restricted: false)", 'aunt may', 45678901],
+    ];
+    for (const [what, payload, userId] of notManaged) {
+      it(`answers NOT_MANAGED with the userId for ${what}, without a PIN request`, async () => {
+        addMember();
+        const flow = await loadFlow({ double });
+        const msg = await failWith(flow, { payload });
+        assert.equal(msg.error?.code, 'NOT_MANAGED');
+        assert.equal(msg.error?.userId, userId);
+        assert.equal(msg.payload, payload);
+        assert.deepEqual(
+          double.requests.map((r) => `${r.method} ${r.path}`),
+          ['GET /api/v2/home/users'],
+        );
+        assert.equal(double.users.get(1)?.pin, '9876', 'no PIN was touched');
+      });
+    }
+
+    it("sends the administrator's numeric id as it is: plex.tv decides", async () => {
+      const flow = await loadFlow({ double });
+      const msg = await failWith(flow, { payload: 1 });
+      assert.equal(msg.error?.code, 'NOT_FOUND');
+      assert.equal(msg.error?.statusCode, 404);
+      assert.deepEqual(
+        double.requests.map((r) => `${r.method} ${r.path}`),
+        ['POST /api/v2/home/users/restricted/1'],
+      );
+    });
 
     it('answers AMBIGUOUS_USER when two users have the title, without a PIN request', async () => {
       const kids = double.users.get(KIDS);
@@ -306,6 +349,7 @@ describe('plex-remove-pin node', () => {
     ];
     for (const [code, fault, plexCode] of injected) {
       it(`${code} on output 2`, async () => {
+        clockAt(6, 5);
         double.inject(fault);
         const flow = await loadFlow({ double });
         const msg = await failWith(flow, { payload: KIDS, topic: 't' });
@@ -314,7 +358,11 @@ describe('plex-remove-pin node', () => {
         assert.equal(msg.error?.userId, KIDS);
         assert.equal(msg.topic, 't');
         assert.equal(msg.payload, KIDS);
-        assert.deepEqual(flow.statuses.at(-1), { fill: 'red', shape: 'ring', text: code });
+        assert.deepEqual(flow.statuses.at(-1), {
+          fill: 'red',
+          shape: 'ring',
+          text: `${code} · 06:05`,
+        });
       });
     }
 

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import util from 'node:util';
+import sinon from 'sinon';
 import type { NodeMessage } from 'node-red';
-import { failWith, helper, loadFlow, send, useNodeRedWithDouble } from './support/flow';
+import { failWith, helper, loadFlow, send, useNodeRedWithDouble, waitFor } from './support/flow';
+import { clockAt } from './support/nodes';
 import { BODIES, DOUBLE_TOKEN, PlexTvDouble, type Fault } from './double/plex-tv-double';
 import type { PlexErrorObject } from '../src/lib/errors';
 
@@ -12,6 +15,7 @@ describe('plex-set-pin node', () => {
   const currentDouble = useNodeRedWithDouble();
   let double: PlexTvDouble;
   beforeEach(() => (double = currentDouble()));
+  afterEach(() => sinon.restore());
 
   const setPin = (options: Parameters<typeof loadFlow>[0] = {}) =>
     loadFlow({ double, type: 'plex-set-pin', ...options });
@@ -25,7 +29,8 @@ describe('plex-set-pin node', () => {
     setPin({ ...options, node: { pinSource: 'msg', pinProperty, ...options.node } });
 
   it("sets the node's PIN and sends the typed user on output 1, keeping the rest of the msg", async () => {
-    const flow = await fromNode('2468');
+    clockAt(20, 0);
+    const flow = await fromNode('2468', { translated: true });
     await send(flow, { payload: TEEN, topic: 'bedtime' });
     assert.equal(flow.user.length, 1, JSON.stringify(flow.error));
     const msg = flow.user[0] as Out;
@@ -40,8 +45,8 @@ describe('plex-set-pin node', () => {
     assert.equal(request.url, `/api/v2/home/users/restricted/${TEEN}?pin=2468`);
     assert.equal(request.headers['x-plex-token'], DOUBLE_TOKEN);
     assert.deepEqual(flow.statuses, [
-      { fill: 'blue', shape: 'dot', text: 'plex-set-pin.status.setting' },
-      { fill: 'green', shape: 'dot', text: 'Teen' },
+      { fill: 'blue', shape: 'dot', text: 'setting PIN…' },
+      { fill: 'green', shape: 'dot', text: 'PIN set · Teen · 20:00' },
     ]);
   });
 
@@ -72,12 +77,17 @@ describe('plex-set-pin node', () => {
     ];
     for (const [what, pin] of rejected) {
       it(`refuses ${what} with INVALID_PIN and no request`, async () => {
+        clockAt(9, 30);
         const flow = await fromNode(pin);
         const msg = await failWith(flow, { payload: KIDS });
         assert.equal(msg.error?.code, 'INVALID_PIN');
         assert.equal(double.requests.length, 0);
         assert.equal(msg.payload, KIDS);
-        assert.deepEqual(flow.statuses.at(-1), { fill: 'red', shape: 'ring', text: 'INVALID_PIN' });
+        assert.deepEqual(flow.statuses.at(-1), {
+          fill: 'red',
+          shape: 'ring',
+          text: 'INVALID_PIN · 09:30',
+        });
       });
     }
   });
@@ -97,6 +107,13 @@ describe('plex-set-pin node', () => {
       await send(flow, { payload: 'Kids', secrets: { kids: '0007', other: 1 } });
       assert.equal(double.users.get(KIDS)?.pin, '0007');
       assert.deepEqual((flow.user[0] as Out).secrets, { other: 1 });
+    });
+
+    it('reads a property written with a msg. prefix, and deletes it', async () => {
+      const flow = await fromMsg('msg.secrets.kids');
+      await send(flow, { payload: KIDS, secrets: { kids: '0123' } });
+      assert.equal(double.users.get(KIDS)?.pin, '0123');
+      assert.deepEqual((flow.user[0] as Out).secrets, {});
     });
 
     it('uses msg.pin when the property is left blank', async () => {
@@ -160,6 +177,165 @@ describe('plex-set-pin node', () => {
       assert.equal((completion.error as { code?: string } | undefined)?.code, 'UNAUTHORIZED');
       assert.ok(!('pin' in completion.msg));
     });
+
+    describe('a msg PIN the message will not let go of', () => {
+      const PIN = '1357';
+      /** Every message that left the node, whichever way: outputs, done(err), node.error. */
+      const leftTheNode = (flow: Awaited<ReturnType<typeof setPin>>) => [
+        ...flow.user,
+        ...flow.error,
+        ...flow.completions.filter((c) => c.error).map((c) => c.msg),
+        ...(flow.node as unknown as { error: sinon.SinonSpy }).error.args.map((args) => args[1]),
+      ];
+      /** Whether `msg` shows the PIN: serialised, inspected, or read at its path (inherited too). */
+      const holdsPin = (msg: unknown, path: string) =>
+        JSON.stringify(msg ?? null).includes(PIN) ||
+        util.inspect(msg, { depth: 8, showHidden: true }).includes(PIN) ||
+        path
+          .split('.')
+          .reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], msg) === PIN;
+      /** A message with the PIN in the given shape, asking for the Kids user. */
+      const message = (make: () => Record<string, unknown>) => {
+        const msg = make();
+        return Object.isFrozen(msg) ? msg : Object.assign(msg, { payload: KIDS });
+      };
+
+      const shapes: Array<[string, string, () => Record<string, unknown>]> = [
+        ['in a frozen object', 'secrets.kids', () => ({ secrets: Object.freeze({ kids: PIN }) })],
+        [
+          'in a frozen object in a frozen object',
+          'a.b.pin',
+          () => ({ a: Object.freeze({ b: Object.freeze({ pin: PIN, other: 1 }) }) }),
+        ],
+        ['in a sealed object', 'secrets.kids', () => ({ secrets: Object.seal({ kids: PIN }) })],
+        [
+          'as a non-configurable property of the msg',
+          'pin',
+          () => Object.defineProperty({}, 'pin', { value: PIN, enumerable: true }),
+        ],
+        [
+          'as a non-configurable getter',
+          'secrets.kids',
+          () => ({
+            secrets: Object.defineProperty({}, 'kids', { get: () => PIN, enumerable: true }),
+          }),
+        ],
+        [
+          'behind a Proxy that refuses to delete',
+          'secrets.kids',
+          () => ({ secrets: new Proxy({ kids: PIN }, { deleteProperty: () => false }) }),
+        ],
+        [
+          'inherited from a prototype',
+          'secrets.kids',
+          () => ({ secrets: Object.create({ kids: PIN }) as object }),
+        ],
+        [
+          'in a frozen msg',
+          'pin',
+          () => Object.freeze({ pin: PIN, payload: KIDS, topic: 'frozen' }),
+        ],
+        [
+          'under msg.req, frozen',
+          'req.query.pin',
+          () => ({ req: { query: Object.freeze({ pin: PIN }) } }),
+        ],
+      ];
+
+      for (const [what, pinProperty, make] of shapes) {
+        it(`uses a PIN ${what} and sends no message that holds it`, async () => {
+          const flow = await fromMsg(pinProperty);
+          const msg = message(make);
+          const before = util.inspect(msg, { depth: 8, showHidden: true });
+          await send(flow, msg);
+          assert.equal(flow.user.length, 1, JSON.stringify(flow.error[0]?.error));
+          assert.equal(double.users.get(KIDS)?.pin, PIN, 'the PIN was read and set');
+          assert.deepEqual((flow.user[0] as Out).plex, { userId: KIDS, statusCode: 201 });
+          for (const out of leftTheNode(flow)) {
+            assert.ok(!holdsPin(out, pinProperty), 'a message holds the PIN');
+          }
+          // The objects the caller made are theirs: frozen ones stay as they were.
+          if (Object.isFrozen(msg)) {
+            assert.equal(util.inspect(msg, { depth: 8, showHidden: true }), before);
+          }
+        });
+
+        for (const errorWired of [true, false]) {
+          it(`keeps a PIN ${what} out of a failure (output 2 ${errorWired ? 'wired' : 'not wired'})`, async () => {
+            const flow = await fromMsg(pinProperty, { token: 'wrong', errorWired });
+            await send(flow, message(make));
+            const outcome = errorWired
+              ? flow.error[0]
+              : ((flow.node as unknown as { error: sinon.SinonSpy }).error.args.at(-1)?.[1] as Out);
+            assert.ok(outcome, 'the failure was reported with a message');
+            assert.equal((outcome as Out).error?.code, 'UNAUTHORIZED');
+            const left = leftTheNode(flow);
+            assert.ok(left.length >= 1);
+            for (const out of left) {
+              assert.ok(!holdsPin(out, pinProperty), 'a message holds the PIN');
+            }
+          });
+        }
+      }
+
+      /** A flow where a Catch and a Complete node watch the set-PIN node, output 2 unwired. */
+      const watched = async (pinProperty: string, token?: string) => {
+        const flow = await fromMsg(pinProperty, {
+          errorWired: false,
+          token,
+          extraNodes: [
+            { id: 'on-error', type: 'catch', scope: ['n1'], uncaught: false, wires: [['caught']] },
+            { id: 'on-complete', type: 'complete', scope: ['n1'], wires: [['completed']] },
+            { id: 'caught', type: 'helper' },
+            { id: 'completed', type: 'helper' },
+          ],
+        });
+        const seen: Record<'caught' | 'completed', NodeMessage[]> = { caught: [], completed: [] };
+        for (const id of ['caught', 'completed'] as const) {
+          helper.getNode(id).on('input', (msg: NodeMessage) => seen[id].push(msg));
+        }
+        return { flow, seen };
+      };
+
+      it('a Catch node gets a failure without the PIN, even from a frozen msg', async () => {
+        for (const [pinProperty, make] of [
+          ['secrets.kids', () => ({ payload: KIDS, secrets: Object.freeze({ kids: PIN }) })],
+          ['pin', () => Object.freeze({ payload: KIDS, pin: PIN })],
+        ] as const) {
+          const { flow, seen } = await watched(pinProperty, 'wrong');
+          await send(flow, make());
+          await waitFor(() => seen.caught.length === 1, 'the Catch node');
+          const caught = seen.caught[0] as Out;
+          assert.equal((caught.error as { message?: string })?.message?.includes('401'), true);
+          assert.ok(!holdsPin(caught, pinProperty), `${pinProperty}: the Catch node got the PIN`);
+          await helper.unload();
+        }
+      });
+
+      it('a Complete node gets the message without the PIN when the object holding it was replaced', async () => {
+        const { flow, seen } = await watched('secrets.kids');
+        await send(flow, { payload: KIDS, secrets: Object.freeze({ kids: PIN, other: 1 }) });
+        await waitFor(() => seen.completed.length === 1, 'the Complete node');
+        assert.deepEqual((seen.completed[0] as Out).secrets, { other: 1 });
+      });
+
+      it('reports the account problem, not the bad PIN, and still takes the PIN off', async () => {
+        const flow = await fromMsg('secrets.kids', { node: { account: '' } });
+        const msg = await failWith(flow, { payload: KIDS, secrets: Object.freeze({ kids: '12' }) });
+        assert.equal(msg.error?.code, 'NOT_CONFIGURED');
+        assert.deepEqual(msg.secrets, {});
+      });
+
+      it('reports the account problem, not the missing msg PIN', async () => {
+        const flow = await fromMsg('pin', { node: { account: '' } });
+        assert.equal((await failWith(flow, { payload: KIDS })).error?.code, 'NOT_CONFIGURED');
+      });
+
+      it("reports the account problem before the node's own missing PIN", async () => {
+        const flow = await fromNode(undefined, { node: { account: '' } });
+        assert.equal((await failWith(flow, { payload: KIDS })).error?.code, 'NOT_CONFIGURED');
+      });
+    });
   });
 
   describe('users', () => {
@@ -181,6 +357,42 @@ describe('plex-set-pin node', () => {
       const msg = await failWith(flow, { payload: 'Teen' });
       assert.equal(msg.error?.code, 'AMBIGUOUS_USER');
       assert.ok(double.requests.every((r) => !r.url.includes('8080')));
+    });
+
+    for (const [what, pinSource] of [
+      ['the node', 'node'],
+      ['the msg', 'msg'],
+    ]) {
+      it(`answers NOT_MANAGED for the administrator's name, PIN from ${what}, without a PIN request`, async () => {
+        const flow = await setPin({ node: { pinSource }, nodeCredentials: { pin: '8080' } });
+        const msg = await failWith(flow, { payload: 'Parent', pin: '8080' });
+        assert.equal(msg.error?.code, 'NOT_MANAGED');
+        assert.equal(msg.error?.userId, 1);
+        assert.deepEqual(
+          double.requests.map((r) => r.method),
+          ['GET'],
+        );
+        assert.equal(double.users.get(1)?.pin, '9876');
+        if (pinSource === 'msg') assert.ok(!('pin' in msg), 'the msg PIN is taken off');
+      });
+    }
+
+    it('answers NOT_MANAGED for a member who is not managed (restricted: false)', async () => {
+      const parent = double.users.get(1);
+      assert.ok(parent);
+      double.users.set(45678901, {
+        ...parent,
+        id: 45678901,
+        title: 'Aunt May',
+        username: 'aunt',
+        admin: false,
+        restricted: false,
+      });
+      const flow = await fromNode('8080');
+      const msg = await failWith(flow, { payload: 'Aunt May' });
+      assert.equal(msg.error?.code, 'NOT_MANAGED');
+      assert.equal(msg.error?.userId, 45678901);
+      assert.ok(double.requests.every((r) => r.method === 'GET'));
     });
 
     it('reads the user from a fixed string in the node', async () => {
@@ -299,10 +511,11 @@ describe('the PIN and the token never leave by another road', () => {
       await run({ ...byNode, account: { timeout: 100 } }, [{ payload: KIDS }], [{ kind: 'hang' }]);
       await run({ ...byNode, account: { baseUrl: 'http://127.0.0.1:9' } }, [{ payload: KIDS }]);
 
-      // Random message ids and log timestamps could hold any 4 digits by chance.
+      // Random message ids (`_msgid` on messages, `msgid` in metric log entries) and log
+      // timestamps could hold any 4 digits by chance.
       const text = said
         .join('\n')
-        .replace(/_msgid['"]?:\s*['"][0-9a-f]+['"]/g, '')
+        .replace(/_?msgid['"]?:\s*['"][0-9a-f]+['"]/g, '')
         .replace(/timestamp['"]?:\s*\d+/g, '');
       assert.ok(text.length > 1000, 'the search covered real output');
       for (const expected of [

@@ -1,5 +1,4 @@
-import type { NodeAPI } from 'node-red';
-import type { PlexAccountCredentials, PlexAccountDef, PlexAccountNode } from './types';
+import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { PlexTvClient } from '../lib/plex-tv-client';
 import { PlexTvError } from '../lib/errors';
 import { clientModule } from './client-module';
@@ -7,8 +6,8 @@ import { registerUserPicker } from './user-picker';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export = function register(RED: NodeAPI): void {
-  function PlexAccount(this: PlexAccountNode, config: PlexAccountDef): void {
+function register(RED: NodeAPI): void {
+  function PlexAccount(this: register.PlexAccountNode, config: register.PlexAccountDef): void {
     RED.nodes.createNode(this, config);
     const { DEFAULTS, PlexTvClient } = clientModule();
     let client: PlexTvClient | undefined;
@@ -34,9 +33,16 @@ export = function register(RED: NodeAPI): void {
             : new PlexTvError('NOT_CONFIGURED', RED._('plex-account.errors.bad-config'));
       }
     }
-    if (client && !UUID.test(clientIdentifier)) {
-      // plex.tv itself decides (400, code 1000 when it is missing); the warning says where to fix it.
-      this.warn(RED._('plex-account.errors.bad-client-identifier'));
+    if (client) {
+      const url = new URL(client.baseUrl);
+      // Fine for a proxy or a test stand-in, but whoever runs that host gets the token.
+      if (url.hostname !== 'plex.tv') {
+        this.warn(RED._('plex-account.errors.not-plex-tv', { host: url.host }));
+      }
+      if (!UUID.test(clientIdentifier)) {
+        // plex.tv itself decides (400, code 1000 when it is missing); the warning says where to fix it.
+        this.warn(RED._('plex-account.errors.bad-client-identifier'));
+      }
     }
 
     this.getClient = () => {
@@ -50,15 +56,38 @@ export = function register(RED: NodeAPI): void {
     });
   }
 
-  RED.nodes.registerType<PlexAccountNode, PlexAccountDef, unknown, PlexAccountCredentials>(
-    'plex-account',
-    PlexAccount,
-    {
-      credentials: { token: { type: 'password' } },
-    },
-  );
+  RED.nodes.registerType<
+    register.PlexAccountNode,
+    register.PlexAccountDef,
+    unknown,
+    register.PlexAccountCredentials
+  >('plex-account', PlexAccount, {
+    credentials: { token: { type: 'password' } },
+  });
   registerUserPicker(RED);
-};
+}
+
+declare namespace register {
+  interface PlexAccountDef extends NodeDef {
+    clientIdentifier: string;
+    product: string;
+    baseUrl: string;
+    timeout: string | number;
+    retries: string | number;
+    maxConcurrent: string | number;
+  }
+
+  interface PlexAccountCredentials {
+    token?: string;
+  }
+
+  interface PlexAccountNode extends Node<PlexAccountCredentials> {
+    /** The account's shared client; throws NOT_CONFIGURED when it cannot have one. */
+    getClient(): PlexTvClient;
+  }
+}
+
+export = register;
 
 /** Editor fields arrive as strings; out-of-range or blank values fall back to the default. */
 function integer(value: unknown, fallback: number, min: number, max: number): number {

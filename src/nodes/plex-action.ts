@@ -1,16 +1,27 @@
-import type { Node, NodeAPI, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { PlexTvError, type PlexErrorObject } from '../lib/errors';
 import type { PlexTvClient } from '../lib/plex-tv-client';
-import { parseUserRef } from '../lib/user-id';
-import type { PlexAccountNode, PlexActionDef } from './types';
+import type { PlexAccountNode } from './plex-account';
+
+/** What every plex.tv action node has in its configuration. */
+export interface PlexActionDef extends NodeDef {
+  account: string;
+  wires?: string[][];
+}
+
+/** What the green status says before its time: what happened, whom it was about, or both. */
+export interface StatusParts {
+  text?: string;
+  /** Cut first when the status is too long. */
+  name?: string;
+}
 
 export interface PlexActionResult {
   payload: unknown;
   plex: Record<string, unknown>;
   /** Other msg properties to set on success (e.g. `home`). */
   fields?: Record<string, unknown>;
-  /** Short text for the green status dot. */
-  statusText: string;
+  status: StatusParts;
 }
 
 export interface PlexActionContext<P = undefined> {
@@ -20,12 +31,29 @@ export interface PlexActionContext<P = undefined> {
   prepared: P;
 }
 
-export interface PlexActionTexts {
-  busy: string;
-  done: string;
+export type PlexActionMessage = NodeMessageInFlow & { plex?: unknown; error?: PlexErrorObject };
+
+/** What `prepare` gives: the message to go on with (the incoming one, or a copy) and what it took. */
+export interface Prepared<P> {
+  msg: PlexActionMessage;
+  prepared: P;
 }
 
-export type PlexActionMessage = NodeMessageInFlow & { plex?: unknown; error?: PlexErrorObject };
+export interface PlexActionOptions<P = undefined> {
+  RED: NodeAPI;
+  node: Node;
+  config: PlexActionDef;
+  /** The blue status while the request runs. */
+  busy: string;
+  /**
+   * Runs first on every message, before any check, and never throws: it takes secrets off
+   * the message whatever happens next. When a secret cannot be taken off the message itself
+   * it returns a copy without it, and that copy is what leaves the node.
+   */
+  prepare?(msg: PlexActionMessage): Prepared<P>;
+  /** The node's own work, once the account has a client. */
+  perform(msg: PlexActionMessage, context: PlexActionContext<P>): Promise<PlexActionResult>;
+}
 
 /**
  * The account's client, or one clear NOT_CONFIGURED error. The text is shared by every node,
@@ -46,93 +74,28 @@ export function getAccountClient(
   return account.getClient();
 }
 
-/**
- * RED.util.evaluateNodeProperty, as a promise (JSONata is evaluated asynchronously).
- * A value with a `then` method is refused: resolving with it would wait on it, maybe forever.
- */
-export function evaluateProperty(
-  RED: NodeAPI,
-  node: Node,
-  value: string,
-  type: string,
-  msg: NodeMessage,
-): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    RED.util.evaluateNodeProperty(value, type, node, msg, (error, result) => {
-      if (error) reject(error);
-      else if (isThenable(result)) reject(new Error('a value with a then method'));
-      else resolve(result);
-    });
-  });
-}
-
-export interface UserProperty {
-  value: string;
-  type: string;
-  /** The error text when the property cannot be evaluated. */
-  unreadable: string;
-}
-
-/** The user typed input of a PIN node (`userId`/`userIdType`, `msg.payload` by default). */
-export function userProperty(
-  RED: NodeAPI,
-  config: { userId?: string; userIdType?: string },
-  unreadableKey: string,
-): UserProperty {
-  const value = config.userId ?? 'payload';
-  const type = config.userIdType || 'msg';
-  return { value, type, unreadable: RED._(unreadableKey, { property: `${type}.${value}` }) };
-}
-
-/** The value of the node's user property (a typed input); one that cannot be read is INVALID_USER_ID. */
-export async function evaluateUserProperty(
-  RED: NodeAPI,
-  node: Node,
-  property: UserProperty,
-  msg: NodeMessage,
-): Promise<unknown> {
-  try {
-    return await evaluateProperty(RED, node, property.value, property.type, msg);
-  } catch {
-    throw new PlexTvError('INVALID_USER_ID', property.unreadable);
-  }
-}
+/** Node-RED draws a status under its node: like the debug node's, ours stay within this. */
+export const STATUS_LENGTH = 32;
 
 /**
- * Reads the node's user property and resolves it to a user id: ids as they are, names
- * through the account's cached Home users list.
+ * A status text that ends in the local time of the Node-RED process (`PIN removed · Kids ·
+ * 07:00`), so that the next morning one look tells what ran last. When it is too long the
+ * name is cut (else the text), never the time.
  */
-export async function readUserId(
-  RED: NodeAPI,
-  node: Node,
-  property: UserProperty,
-  msg: NodeMessage,
-  { client, signal }: { client: PlexTvClient; signal: AbortSignal },
-): Promise<number> {
-  const value = await evaluateUserProperty(RED, node, property, msg);
-  return client.resolveManagedUserId(parseUserRef(value), { signal });
+export function statusText(parts: StatusParts, now: Date): string {
+  const time = `${twoDigits(now.getHours())}:${twoDigits(now.getMinutes())}`;
+  const named = parts.name !== undefined;
+  const cuttable = [...((named ? parts.name : parts.text) ?? '')];
+  const compose = (cut: string) =>
+    [named ? parts.text : undefined, cut, time].filter((part) => part).join(' · ');
+  const over = [...compose(cuttable.join(''))].length - STATUS_LENGTH;
+  if (over <= 0) return compose(cuttable.join(''));
+  const kept = cuttable.slice(0, Math.max(0, cuttable.length - over - 1)).join('');
+  return [...compose(`${kept}…`)].slice(-STATUS_LENGTH).join('');
 }
 
-/** Deletes a msg property given as a path (`pin`, `secrets.pin`, `a["b"]`); missing parents are fine. */
-export function deleteMessageProperty(RED: NodeAPI, msg: NodeMessage, path: string): void {
-  const parts = RED.util.normalisePropertyExpression(path);
-  let target: unknown = msg;
-  for (const part of parts.slice(0, -1)) {
-    if (typeof target !== 'object' || target === null) return;
-    target = (target as Record<string | number, unknown>)[part];
-  }
-  if (typeof target === 'object' && target !== null) {
-    delete (target as Record<string | number, unknown>)[parts[parts.length - 1]];
-  }
-}
-
-function isThenable(value: unknown): boolean {
-  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
-  try {
-    return typeof (value as { then?: unknown }).then === 'function';
-  } catch {
-    return true;
-  }
+function twoDigits(n: number): string {
+  return String(n).padStart(2, '0');
 }
 
 /**
@@ -142,31 +105,27 @@ function isThenable(value: unknown): boolean {
  * on every message, before any other check, so it can take secrets off the msg whatever
  * happens next.
  */
-export function handlePlexAction<P = undefined>(
-  RED: NodeAPI,
-  node: Node,
-  config: PlexActionDef,
-  texts: PlexActionTexts,
-  perform: (msg: PlexActionMessage, context: PlexActionContext<P>) => Promise<PlexActionResult>,
-  prepare?: (msg: PlexActionMessage) => P,
-): void {
+export function handlePlexAction<P = undefined>(options: PlexActionOptions<P>): void {
+  const { RED, node, config, busy, prepare, perform } = options;
   const errorOutputWired = (config.wires?.[1]?.length ?? 0) > 0;
   /** Messages being handled, each with the controller that cancels its request on close. */
   const inFlight = new Map<AbortController, Promise<void>>();
   let closing = false;
 
   async function handle(
-    msg: PlexActionMessage,
+    incoming: PlexActionMessage,
     send: (msg: Array<NodeMessage | null>) => void,
     done: (err?: Error) => void,
     controller: AbortController,
   ): Promise<void> {
     let outcome: { result: PlexActionResult } | { error: PlexTvError };
     let client: PlexTvClient | undefined;
+    const { msg, prepared } = prepare
+      ? prepare(incoming)
+      : { msg: incoming, prepared: undefined as P };
     try {
-      const prepared = prepare ? prepare(msg) : (undefined as P);
       client = getAccountClient(RED, node, config.account);
-      node.status({ fill: 'blue', shape: 'dot', text: texts.busy });
+      node.status({ fill: 'blue', shape: 'dot', text: busy });
       outcome = { result: await perform(msg, { client, signal: controller.signal, prepared }) };
     } catch (error) {
       outcome = { error: toPlexTvError(error) };
@@ -179,22 +138,27 @@ export function handlePlexAction<P = undefined>(
       msg.payload = outcome.result.payload;
       msg.plex = outcome.result.plex;
       Object.assign(msg, outcome.result.fields);
-      // Like the debug node: a status is drawn under the node, so a long server text is cut.
-      const chars = [...(outcome.result.statusText || texts.done)];
-      const text = chars.length > 32 ? `${chars.slice(0, 32).join('')}…` : chars.join('');
-      node.status({ fill: 'green', shape: 'dot', text });
+      node.status({
+        fill: 'green',
+        shape: 'dot',
+        text: statusText(outcome.result.status, new Date()),
+      });
       send([msg, null]);
       done();
       return;
     }
     const error = outcome.error;
     msg.error = error.toJSON();
-    node.status({ fill: 'red', shape: 'ring', text: error.code });
+    node.status({ fill: 'red', shape: 'ring', text: statusText({ text: error.code }, new Date()) });
     if (errorOutputWired) {
       send([null, msg]);
       done();
-    } else {
+    } else if (msg === incoming) {
       done(error);
+    } else {
+      // done(err) would report the incoming message, which still holds what prepare took off the copy.
+      node.error(error, msg);
+      done();
     }
   }
 

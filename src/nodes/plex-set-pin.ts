@@ -2,16 +2,19 @@ import type { NodeAPI, Node } from 'node-red';
 import { PlexTvError } from '../lib/errors';
 import { parsePin } from '../lib/user-id';
 import {
-  deleteMessageProperty,
   handlePlexAction,
-  readUserId,
-  userProperty,
+  type PlexActionDef,
   type PlexActionMessage,
+  type Prepared,
 } from './plex-action';
-import type { PlexSetPinCredentials, PlexSetPinDef } from './types';
+import { takeMessageProperty } from './take-property';
+import { readUserId, userProperty } from './user-property';
 
-export = function register(RED: NodeAPI): void {
-  function PlexSetPin(this: Node<PlexSetPinCredentials>, config: PlexSetPinDef): void {
+function register(RED: NodeAPI): void {
+  function PlexSetPin(
+    this: Node<register.PlexSetPinCredentials>,
+    config: register.PlexSetPinDef,
+  ): void {
     RED.nodes.createNode(this, config);
     const who = userProperty(
       RED,
@@ -19,59 +22,80 @@ export = function register(RED: NodeAPI): void {
       'node-red-contrib-plex-home/plex-account:common.errors.unreadable-user',
     );
     const fromMsg = config.pinSource === 'msg';
-    const pinProperty = (config.pinProperty ?? '').trim() || 'pin';
+    const pinProperty = (config.pinProperty ?? '').trim().replace(/^msg\./, '') || 'pin';
     // The node's own PIN is read once; a missing or malformed one fails each message alike.
-    let nodePin: string | PlexTvError;
+    let nodePin: TakenPin;
     try {
-      nodePin = parsePin(this.credentials?.pin);
+      nodePin = { value: parsePin(this.credentials?.pin) };
     } catch (error) {
-      nodePin = this.credentials?.pin
-        ? (error as PlexTvError)
-        : new PlexTvError('INVALID_PIN', RED._('plex-set-pin.errors.no-pin'));
+      nodePin = {
+        error: this.credentials?.pin
+          ? (error as PlexTvError)
+          : new PlexTvError('INVALID_PIN', RED._('plex-set-pin.errors.no-pin')),
+      };
     }
-    const texts = {
-      busy: RED._('plex-set-pin.status.setting'),
-      done: RED._('plex-set-pin.status.set'),
+    const set = RED._('plex-set-pin.status.set');
+
+    /**
+     * Takes a msg PIN off the message before anything else happens; it is checked later,
+     * after the account, so that a missing account is the problem reported.
+     */
+    const takePin = (msg: PlexActionMessage): Prepared<TakenPin> => {
+      if (!fromMsg) return { msg, prepared: nodePin };
+      const taken = takeMessageProperty(RED, msg, pinProperty);
+      const prepared = taken.unreadable
+        ? {
+            error: new PlexTvError(
+              'INVALID_PIN',
+              RED._('plex-set-pin.errors.unreadable-pin', { property: `msg.${pinProperty}` }),
+            ),
+          }
+        : { value: taken.value };
+      return { msg: taken.msg as PlexActionMessage, prepared };
     };
 
-    /** The PIN for this message; a msg PIN is taken off the msg before anything else happens. */
-    const takePin = (msg: PlexActionMessage): string => {
-      if (!fromMsg) {
-        if (nodePin instanceof PlexTvError) throw nodePin;
-        return nodePin;
-      }
-      let value: unknown;
-      try {
-        value = RED.util.getMessageProperty(msg, pinProperty);
-        deleteMessageProperty(RED, msg, pinProperty);
-      } catch {
-        throw new PlexTvError(
-          'INVALID_PIN',
-          RED._('plex-set-pin.errors.unreadable-pin', { property: `msg.${pinProperty}` }),
-        );
-      }
-      return parsePin(value);
-    };
-
-    handlePlexAction(
+    handlePlexAction({
       RED,
-      this,
+      node: this,
       config,
-      texts,
-      async (msg, context) => {
+      busy: RED._('plex-set-pin.status.setting'),
+      prepare: takePin,
+      perform: async (msg, context) => {
+        // The value is the caller's: only parsePin looks at it (a Proxy's traps may throw).
+        if ('error' in context.prepared) throw context.prepared.error;
+        const pin = parsePin(context.prepared.value);
         const userId = await readUserId(RED, this, who, msg, context);
-        const { client, prepared: pin } = context;
-        const { user, statusCode } = await client.setManagedUserPin(userId, pin, context);
-        return { payload: user, plex: { userId, statusCode }, statusText: user.title ?? '' };
+        const { user, statusCode } = await context.client.setManagedUserPin(userId, pin, context);
+        const status = { text: set, name: user.title || String(user.id) };
+        return { payload: user, plex: { userId, statusCode }, status };
       },
-      takePin,
-    );
+    });
   }
 
   RED.nodes.registerType<
-    Node<PlexSetPinCredentials>,
-    PlexSetPinDef,
+    Node<register.PlexSetPinCredentials>,
+    register.PlexSetPinDef,
     unknown,
-    PlexSetPinCredentials
+    register.PlexSetPinCredentials
   >('plex-set-pin', PlexSetPin, { credentials: { pin: { type: 'password' } } });
-};
+}
+
+declare namespace register {
+  interface PlexSetPinDef extends PlexActionDef {
+    /** The user typed input: an id or a name, `msg.payload` by default. */
+    userId: string;
+    userIdType: string;
+    /** `node`: the node's own `pin` credential; `msg`: the msg property named by pinProperty. */
+    pinSource: 'node' | 'msg';
+    pinProperty: string;
+  }
+
+  interface PlexSetPinCredentials {
+    pin?: string;
+  }
+}
+
+/** The PIN as taken for one message, not yet checked, or why there is none. */
+type TakenPin = { value: unknown } | { error: PlexTvError };
+
+export = register;

@@ -26,7 +26,13 @@ interface Answer {
   output: 1 | 2;
   user?: Record<string, unknown>;
   plex?: { userId: number; statusCode: number };
-  error?: { code: string; message: string; statusCode?: number; plexCode?: number };
+  error?: {
+    code: string;
+    message: string;
+    statusCode?: number;
+    plexCode?: number;
+    userId?: number;
+  };
 }
 
 /** Error codes the README documents in its Errors table. */
@@ -181,8 +187,9 @@ describe('end to end: a real Node-RED runtime with the packed package', function
         // Its own account: the names of the Home are cached per account.
         account('acc-twins', { baseUrl: double.url }, token),
         ...endpoint('twins', 'acc-twins', 900),
+        // Its own account too: the one Home users request is counted.
         account('acc-admin', { baseUrl: double.url }, token),
-        ...endpoint('admin-by-name', 'acc-admin', 1100),
+        ...endpoint('not-managed', 'acc-admin', 1100),
         ...endpoint('no-account', '', 1000),
         ...endpoint('set-pin', 'acc-good', 700, {
           type: 'plex-set-pin',
@@ -271,8 +278,8 @@ describe('end to end: a real Node-RED runtime with the packed package', function
         home: { id: 34567890, title: 'Twin' },
         requests: 1,
       },
-      // The name of the administrator, who is no managed user: the list is asked, no PIN request.
-      { code: 'NOT_MANAGED', route: 'admin-by-name', userId: 'Parent', requests: 1 },
+      // The administrator's name: the list is asked, the PIN endpoint is not.
+      { code: 'NOT_MANAGED', route: 'not-managed', userId: 'Parent', requests: 1 },
       { code: 'NOT_CONFIGURED', route: 'no-token', requests: 0 },
       {
         code: 'BAD_REQUEST',
@@ -356,6 +363,7 @@ describe('end to end: a real Node-RED runtime with the packed package', function
         assert.equal(answer.error?.code, c.code, JSON.stringify(answer));
         assert.equal(answer.error?.statusCode, c.statusCode);
         assert.equal(answer.error?.plexCode, c.plexCode);
+        if (c.code === 'NOT_MANAGED') assert.equal(answer.error?.userId, 1);
         assert.ok(answer.error?.message, 'a message');
         assert.equal(double.requests.length, c.requests);
       });

@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { NodeRedProcess, packPackage, prepareUserDir } from '../../scripts/node-red-runtime';
+import {
+  NodeRedProcess,
+  packPackage,
+  prepareUserDir,
+  type SettingsOptions,
+} from '../../scripts/node-red-runtime';
 
 /** Everything made for this run of the end-to-end suite lives here and goes at its end. */
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plex-home-e2e-'));
@@ -41,10 +46,14 @@ export interface Runtime {
 }
 
 /** A real Node-RED on an ephemeral port, with the packed package installed by npm. */
-export async function startRuntime(name: string): Promise<Runtime> {
+export async function startRuntime(
+  name: string,
+  settings: Omit<SettingsOptions, 'credentialSecret'> = {},
+): Promise<Runtime> {
   const userDir = fs.mkdtempSync(path.join(workDir, `${name}-`));
   await prepareUserDir(userDir, await packedPackage(), {
     credentialSecret: randomBytes(16).toString('hex'),
+    ...settings,
   });
   const nodeRed = await NodeRedProcess.start({ userDir, port: 0 });
   started.add(nodeRed);

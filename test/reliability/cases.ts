@@ -1,7 +1,3 @@
-import accountNode from '../../src/nodes/plex-account';
-import homeUsersNode from '../../src/nodes/plex-home-users';
-import removePinNode from '../../src/nodes/plex-remove-pin';
-import setPinNode from '../../src/nodes/plex-set-pin';
 import { KIDS, PIN, PIN_SHAPES, USER_ID_SHAPES } from './shapes';
 import type { NodeCase, NodeInput } from './support';
 
@@ -23,12 +19,11 @@ const oneUser = {
 
 /**
  * The action nodes the suite runs every table against. A new node is one more entry:
- * its modules, a message that succeeds, its inputs with their shapes, its secrets.
+ * a message that succeeds, its inputs with their shapes, its secrets.
  */
 export const NODE_CASES: NodeCase[] = [
   {
     type: 'plex-remove-pin',
-    modules: [accountNode, removePinNode],
     good: () => ({ payload: KIDS, topic: 'remove' }),
     refused: () => ({ payload: 999 }),
     inputs: [userId((payload) => ({ payload }))],
@@ -38,7 +33,6 @@ export const NODE_CASES: NodeCase[] = [
   },
   {
     type: 'plex-set-pin',
-    modules: [accountNode, setPinNode],
     config: { pinSource: 'msg', pinProperty: 'pin' },
     good: () => ({ payload: KIDS, pin: PIN }),
     refused: () => ({ payload: 999, pin: PIN }),
@@ -58,7 +52,6 @@ export const NODE_CASES: NodeCase[] = [
   },
   {
     type: 'plex-home-users',
-    modules: [accountNode, homeUsersNode],
     config: { filter: '', filterType: 'str' },
     good: () => ({ topic: 'list' }),
     // Its filter reads names and ids like the PIN nodes; its input table is theirs, not repeated.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { DOUBLE_TOKEN, type PlexTvDouble } from '../double/plex-tv-double';
 import { helper } from '../support/flow';
-import type { PlexAccountNode } from '../../src/nodes/types';
+import type { PlexAccountNode } from '../../src/nodes/plex-account';
 import { NODE_CASES } from './cases';
 import {
   useDouble,

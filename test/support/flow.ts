@@ -3,12 +3,9 @@ import helper from 'node-red-node-test-helper';
 import sinon from 'sinon';
 import util from 'node:util';
 import type { Node, NodeMessage } from 'node-red';
-import accountNode from '../../src/nodes/plex-account';
-import homeUsersNode from '../../src/nodes/plex-home-users';
-import removePinNode from '../../src/nodes/plex-remove-pin';
-import setPinNode from '../../src/nodes/plex-set-pin';
 import { DOUBLE_TOKEN, PlexTvDouble } from '../double/plex-tv-double';
 import type { PlexErrorObject } from '../../src/lib/errors';
+import { nodeModules, translate } from './nodes';
 
 // The compatibility matrix (scripts/compat.ts) points the suite at another Node-RED install.
 helper.init(process.env.NODE_RED_UNDER_TEST ?? require.resolve('node-red'));
@@ -48,6 +45,10 @@ export interface FlowOptions {
   nodes?: unknown[];
   /** Credentials of the action node (n1), e.g. a set-pin node's `pin`. */
   nodeCredentials?: Record<string, string>;
+  /** RED._ gives the catalogue's texts, as in Node-RED, instead of the test helper's keys. */
+  translated?: boolean;
+  /** More nodes on the flow's tab (a Catch or Complete node watching n1, say). */
+  extraNodes?: Array<{ id: string; type: string; [key: string]: unknown }>;
 }
 
 export async function loadFlow(options: FlowOptions = {}): Promise<LoadedFlow> {
@@ -79,19 +80,23 @@ export async function loadFlow(options: FlowOptions = {}): Promise<LoadedFlow> {
     },
     { id: 'out-user', z: 'tab', type: 'helper' },
     { id: 'out-error', z: 'tab', type: 'helper' },
+    ...(options.extraNodes ?? []).map((node) => ({ z: 'tab', ...node })),
   ];
   const token = options.token === undefined ? DOUBLE_TOKEN : options.token;
   const credentials: Record<string, Record<string, string>> = token === null
     ? {}
     : { acc: { token } };
   if (options.nodeCredentials) credentials.n1 = options.nodeCredentials;
-  await helper.load(
-    (options.nodes ?? [accountNode, removePinNode, setPinNode, homeUsersNode]) as Parameters<
-      typeof helper.load
-    >[0],
-    flow,
-    credentials,
-  );
+  const translation = options.translated ? translateInHelper() : undefined;
+  try {
+    await helper.load(
+      (options.nodes ?? nodeModules()) as Parameters<typeof helper.load>[0],
+      flow,
+      credentials,
+    );
+  } finally {
+    translation?.restore();
+  }
   const node = helper.getNode('n1');
   const loaded: LoadedFlow = {
     node,
@@ -147,6 +152,22 @@ export async function loadFlow(options: FlowOptions = {}): Promise<LoadedFlow> {
     status(s);
   };
   return loaded;
+}
+
+/**
+ * The test helper hands nodes a RED whose `_` returns the key; this makes it the catalogue's
+ * translation for the next load (the helper sets `_` after making RED, so the setter ignores it).
+ */
+function translateInHelper(): sinon.SinonStub {
+  const registry = (
+    helper as unknown as { _registryUtil: { createNodeApi(node: unknown): object } }
+  )._registryUtil;
+  const original = registry.createNodeApi.bind(registry);
+  return sinon
+    .stub(registry, 'createNodeApi')
+    .callsFake((node: unknown) =>
+      Object.defineProperty(original(node), '_', { get: () => translate, set: () => {} }),
+    );
 }
 
 /** Sends `msg` to the node under test and waits until `count` messages have completed in all. */
