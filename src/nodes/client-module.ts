@@ -1,6 +1,6 @@
 /**
  * The plex.tv client module, loaded on first use rather than when Node-RED loads the
- * package: axios and xml2js under it take ~45 ms to require, which every Node-RED start
+ * package: axios and sax under it take tens of ms to require, which every Node-RED start
  * would pay even with no plex-account in any flow.
  */
 export function clientModule(): typeof import('../lib/plex-tv-client') {
