@@ -161,13 +161,14 @@ export function describeLoadTime(load: LoadTime): string[] {
   const { require: req, starts } = load;
   const client = req.loadedByClient.join(' + ') || 'nothing';
   const total = (mode: StartMode, label: string) => ({ label, spread: starts.total[mode].cpu });
+  const wall = (mode: StartMode) => `${starts.total[mode].wall.median.toFixed(0)} ms`;
   return [
-    `require(): the node files ${showSpread(req.nodeFiles.cpu, 1)} CPU (${req.nodeFiles.wall.median.toFixed(1)} ms wall), ` +
-      `with the client (${client}) ${showSpread(req.withClient.cpu, 1)} CPU (${req.withClient.wall.median.toFixed(1)} ms wall): ` +
-      `median (min–max) of ${req.processes} fresh processes; the node files alone load ${req.loadedByNodeFiles.join(', ') || 'none of the dependencies'}`,
-    `Node-RED start to flows started, ${starts.rounds} interleaved starts each, CPU median (min–max): ` +
+    `load: require() in a fresh process, median (min–max) of ${req.processes}: the node files ${showSpread(req.nodeFiles.cpu, 1)} CPU ` +
+      `(${req.nodeFiles.wall.median.toFixed(1)} ms wall), node files + client (${client}) ${showSpread(req.withClient.cpu, 1)} CPU ` +
+      `(${req.withClient.wall.median.toFixed(1)} ms wall); the node files alone load ${req.loadedByNodeFiles.join(', ') || 'none of the dependencies'}`,
+    `load: Node-RED start to flows started, ${starts.rounds} interleaved starts each, CPU median (min–max): ` +
       `without the package ${showSpread(starts.total.without.cpu, 0)}, installed ${showSpread(starts.total.with.cpu, 0)}, ` +
-      `account + remove-PIN deployed ${showSpread(starts.total.account.cpu, 0)}`,
+      `account + remove-PIN deployed ${showSpread(starts.total.account.cpu, 0)} (wall medians ${wall('without')}, ${wall('with')}, ${wall('account')})`,
     `  installed, empty flow: ${showDifference(total('without', 'without'), total('with', 'installed'))} CPU; ` +
       `inside it, Node-RED's require() of the node files ${showSpread(starts.nodeFilesCpu, 1)} CPU`,
     `  first deploy, account + remove-PIN: ${showDifference(total('without', 'without'), total('account', 'deployed'))} CPU; ` +
