@@ -233,7 +233,7 @@ function checkSameOutput(runs: Measured[]): void {
 }
 
 const fmt = (value: number | undefined, digits = 1) =>
-  value === undefined || Number.isNaN(value) ? '' : value.toFixed(digits);
+  value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits);
 
 function table(rows: Row[]): string {
   const head = [
@@ -339,9 +339,11 @@ function sampled(
     what,
     verdict: verdict(samples, meets),
     detail:
-      samples.length === 1
-        ? `1 sample, ${samples[0].toFixed(digits)}${unit}`
-        : `${samples.length} samples, ${showRange(spread(samples), digits)}${unit}`,
+      samples.length === 0
+        ? undefined
+        : samples.length === 1
+          ? `1 sample, ${samples[0].toFixed(digits)}${unit}`
+          : `${samples.length} samples, ${showRange(spread(samples), digits)}${unit}`,
   };
 }
 

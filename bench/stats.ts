@@ -55,15 +55,17 @@ export function overlap(a: Spread, b: Spread): boolean {
   return a.min <= b.max && b.min <= a.max;
 }
 
-export type Verdict = 'held' | 'MISSED' | 'within noise';
+export type Verdict = 'held' | 'MISSED' | 'within noise' | 'not measured';
 
 /**
  * A target judged on every sample behind a figure, not on the figure alone: held when all
- * samples meet it, missed when none does, and within noise when the samples disagree.
+ * samples meet it, missed when none does, and within noise when the samples disagree. A run
+ * narrowed with --latencies or --sizes may have no sample of a figure: not measured.
  */
 export function verdict(samples: number[], meets: (value: number) => boolean): Verdict {
+  if (samples.length === 0) return 'not measured';
   const met = samples.filter(meets).length;
-  if (samples.length > 0 && met === samples.length) return 'held';
+  if (met === samples.length) return 'held';
   if (met === 0) return 'MISSED';
   return 'within noise';
 }

@@ -24,11 +24,11 @@ describe('benchmark statistics', () => {
     assert.equal(showDifference(high, low), '−50 ms (high 150–170, low 100–120 ms)');
   });
 
-  it('holds a target only when every sample meets it, misses it only when none does', () => {
+  it('holds a target only when every sample meets it, misses it only when none does, and says when there was no sample', () => {
     const under20 = (v: number) => v < 20;
     assert.equal(verdict([3, 5, 8], under20), 'held');
     assert.equal(verdict([30, 45], under20), 'MISSED');
     assert.equal(verdict([5, 25], under20), 'within noise');
-    assert.equal(verdict([], under20), 'MISSED');
+    assert.equal(verdict([], under20), 'not measured');
   });
 });
