@@ -69,3 +69,14 @@ export function verdict(samples: number[], meets: (value: number) => boolean): V
   if (met === 0) return 'MISSED';
   return 'within noise';
 }
+
+/**
+ * One verdict from several groups of samples judged apart (rows of different sizes): missed
+ * when any group missed, held when all held.
+ */
+export function combine(verdicts: Verdict[]): Verdict {
+  const measured = verdicts.filter((v) => v !== 'not measured');
+  if (measured.length === 0) return 'not measured';
+  if (measured.includes('MISSED')) return 'MISSED';
+  return measured.every((v) => v === 'held') ? 'held' : 'within noise';
+}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { median, showDifference, spread, verdict } from '../bench/stats';
+import { combine, median, showDifference, spread, verdict } from '../bench/stats';
 
 describe('benchmark statistics', () => {
   it('takes the median of odd and even counts, NaN of none', () => {
@@ -30,5 +30,12 @@ describe('benchmark statistics', () => {
     assert.equal(verdict([30, 45], under20), 'MISSED');
     assert.equal(verdict([5, 25], under20), 'within noise');
     assert.equal(verdict([], under20), 'not measured');
+  });
+
+  it('misses a target judged row by row when any row missed it, holds it when all held', () => {
+    assert.equal(combine(['held', 'MISSED']), 'MISSED');
+    assert.equal(combine(['held', 'within noise']), 'within noise');
+    assert.equal(combine(['held', 'held', 'not measured']), 'held');
+    assert.equal(combine(['not measured']), 'not measured');
   });
 });
