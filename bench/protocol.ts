@@ -48,12 +48,3 @@ export type ChildMessage =
   | { kind: 'ready'; startMs: number }
   | { kind: 'result'; result: RunResult }
   | { kind: 'failed'; message: string };
-
-/** Node-RED start measured with and without this package (see load-time in run.ts). */
-export interface StartResult {
-  startMs: number;
-  /** CPU time (user + system) the process had used when its flows started. */
-  cpuMs: number;
-  requireMs: number;
-  types: string[];
-}

@@ -9,8 +9,11 @@ import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pkg from '../package.json';
 import { DOUBLE_TOKEN, PlexTvDouble } from '../test/double/plex-tv-double';
-import { installPacked, measureInstallSize, measureLoadTime, median } from './footprint';
+import { installPacked, measureInstallSize } from './install';
+import { describeLoadTime, measureLoadTime, type LoadTime } from './load';
+import { combine, median, showRange, spread, verdict, type Verdict } from './stats';
 import type { ChildMessage, ChildSetup, RunResult, Variant } from './protocol';
 
 const REPO = path.resolve(__dirname, '..');
@@ -56,7 +59,10 @@ const CONFIGS: Config[] = (
       ]
 ).filter((c) => (!latencies || latencies.includes(c.latencyMs)) && (!sizes || sizes.includes(c.n)));
 const WARMUP = numbersArg('warmup')?.[0] ?? (quick ? 300 : 3_000);
-const LOAD_ROUNDS = quick ? 3 : 9;
+/** Node-RED starts of each kind (without, with the package, with an account deployed). */
+const LOAD_ROUNDS = quick ? 5 : 9;
+/** Fresh processes that time require() of the package directly. */
+const REQUIRE_PROCESSES = quick ? 11 : 31;
 
 interface Measured extends RunResult {
   variant: Variant;
@@ -161,7 +167,11 @@ interface Row {
   /** Largest heap growth over a run, after GC, in any round. */
   heapDeltaMB: number;
   failed: number;
-  /** Medians over rounds of the per-round ratios ours/floor and ours/diy. */
+  /** The per-round ratios ours/floor and ours/diy, and their medians. */
+  cpuRatiosFloor?: number[];
+  /** ours' msg/s over the floor's, per round. */
+  rateRatiosFloor?: number[];
+  cpuRatiosDiy?: number[];
   cpuRatioFloor?: number;
   cpuRatioDiy?: number;
 }
@@ -192,15 +202,17 @@ function summarise(config: Config, runs: Measured[]): Row[] {
       failed: mine.reduce((sum, r) => sum + r.failed, 0),
     };
     if (variant === 'ours') {
-      const ratio = (other: Variant) =>
-        median(
-          mine.map((r) => {
-            const pair = runs.find((o) => o.variant === other && o.round === r.round);
-            return pair ? r.cpuUs / r.n / (pair.cpuUs / pair.n) : NaN;
-          }),
-        );
-      row.cpuRatioFloor = ratio('floor');
-      row.cpuRatioDiy = ratio('diy');
+      const ratios = (other: Variant, ratio: (r: Measured, pair: Measured) => number) =>
+        mine.map((r) => {
+          const pair = runs.find((o) => o.variant === other && o.round === r.round);
+          return pair ? ratio(r, pair) : NaN;
+        });
+      const cpu = (r: Measured, pair: Measured) => r.cpuUs / r.n / (pair.cpuUs / pair.n);
+      row.cpuRatiosFloor = ratios('floor', cpu);
+      row.cpuRatiosDiy = ratios('diy', cpu);
+      row.rateRatiosFloor = ratios('floor', (r, pair) => pair.elapsedMs / r.elapsedMs);
+      row.cpuRatioFloor = median(row.cpuRatiosFloor);
+      row.cpuRatioDiy = median(row.cpuRatiosDiy);
     }
     return row;
   });
@@ -225,7 +237,7 @@ function checkSameOutput(runs: Measured[]): void {
 }
 
 const fmt = (value: number | undefined, digits = 1) =>
-  value === undefined || Number.isNaN(value) ? '' : value.toFixed(digits);
+  value === undefined || Number.isNaN(value) ? 'n/a' : value.toFixed(digits);
 
 function table(rows: Row[]): string {
   const head = [
@@ -277,6 +289,146 @@ function machine(): Record<string, string | number> {
   };
 }
 
+type MeasuredAt = Measured & { latencyMs: number };
+
+/** msg/s of each run of `variant` at 40 ms. */
+const rates40 = (runs: MeasuredAt[], variant: Variant) =>
+  runs
+    .filter((r) => r.variant === variant && r.latencyMs === 40)
+    .map((r) => (r.n / r.elapsedMs) * 1000);
+
+/** The figures of the last line, each a median. */
+function headline(rows: Row[], runs: MeasuredAt[], load: LoadTime) {
+  const ours = rows.filter((r) => r.variant === 'ours');
+  const atZero = ours.filter((r) => r.latencyMs === 0);
+  const maxN = Math.max(...ours.map((r) => r.n));
+  const biggest = ours.filter((r) => r.n === maxN);
+  return {
+    cpuRatioFloor: median(atZero.map((r) => r.cpuRatioFloor ?? NaN)),
+    cpuRatioDiy: median(atZero.map((r) => r.cpuRatioDiy ?? NaN)),
+    // The median over runs holds up better than one run on a busy machine.
+    rtt40MsgPerS: median(rates40(runs, 'ours')),
+    rtt40FloorMsgPerS: median(rates40(runs, 'floor')),
+    heapDeltaMB: Math.max(...biggest.map((r) => r.heapDeltaMB)),
+    connections: Math.max(...biggest.map((r) => r.connections)),
+    messages: maxN,
+    // A start is CPU-bound; its wall time on a shared machine swings by more than the package adds.
+    requireCpuMs: load.require.nodeFiles.cpu.median,
+    requireWithClientCpuMs: load.require.withClient.cpu.median,
+    deployCpuMs: load.starts.deploy.account.cpu.median,
+  };
+}
+
+interface Target {
+  what: string;
+  verdict: Verdict;
+  /** The samples' range behind a verdict that noise could sway. */
+  detail?: string;
+}
+
+const exact = (what: string, held: boolean): Target => ({
+  what,
+  verdict: held ? 'held' : 'MISSED',
+});
+
+interface Samples {
+  /** Which row they come from, when a target is judged row by row. */
+  label?: string;
+  values: number[];
+}
+
+/**
+ * A target judged on every sample behind its figure, group by group (held, MISSED, within
+ * noise), and the groups' verdicts combined.
+ */
+function sampled(
+  what: string,
+  groups: Samples[],
+  meets: (v: number) => boolean,
+  digits: number,
+  unit = '',
+): Target {
+  const describe = ({ label, values }: Samples) =>
+    `${label ? `${label}: ` : ''}${
+      values.length === 1
+        ? `1 sample, ${values[0].toFixed(digits)}`
+        : `${values.length} samples, ${showRange(spread(values), digits)}`
+    }${unit}`;
+  const measured = groups.filter((g) => g.values.length > 0);
+  return {
+    what,
+    verdict: combine(groups.map((g) => verdict(g.values, meets))),
+    detail: measured.length ? measured.map(describe).join('; ') : undefined,
+  };
+}
+
+function judge(rows: Row[], load: LoadTime): Target[] {
+  const ours = rows.filter((r) => r.variant === 'ours');
+  const maxN = Math.max(...rows.map((r) => r.n));
+  const biggest = ours.filter((r) => r.n === maxN);
+  /** Each row of ours at `latencyMs` with its per-round samples, judged apart: shorter runs cost more per message. */
+  const byRow = (latencyMs: number, pick: (r: Row) => number[] | undefined): Samples[] =>
+    ours
+      .filter((r) => r.latencyMs === latencyMs)
+      .map((r) => ({ label: `N ${r.n}`, values: pick(r) ?? [] }));
+  const samples = load.samples;
+  return [
+    sampled(
+      'CPU/msg ours <= 1.3x floor',
+      byRow(0, (r) => r.cpuRatiosFloor),
+      (v) => v <= 1.3,
+      2,
+      ' per round',
+    ),
+    sampled(
+      'CPU/msg ours <= 1.0x diy',
+      byRow(0, (r) => r.cpuRatiosDiy),
+      (v) => v <= 1.0,
+      2,
+      ' per round',
+    ),
+    // What a busy machine leaves of the 100 msg/s limit moves both alike: ours is held to the
+    // floor's rate in the same round. Requests made one at a time would give a quarter of it.
+    sampled(
+      '40 ms, maxConcurrent 4: msg/s ours >= 0.9x floor',
+      byRow(40, (r) => r.rateRatiosFloor),
+      (v) => v >= 0.9,
+      2,
+      ' per round',
+    ),
+    exact(
+      `heap within 5 MB after ${maxN} messages + GC`,
+      biggest.every((r) => r.heapDeltaMB <= 5),
+    ),
+    exact(
+      'connections opened << messages',
+      biggest.every((r) => r.connections * 100 <= r.n),
+    ),
+    exact(
+      `require() of the node files loads none of ${Object.keys(pkg.dependencies).join(', ')}`,
+      load.require.loadedByNodeFiles.length === 0,
+    ),
+    sampled(
+      'require() of the node files < 20 ms CPU',
+      [{ values: samples.require.map((r) => r.nodeFiles.cpuMs) }],
+      (v) => v < 20,
+      1,
+      ' ms',
+    ),
+    sampled(
+      'first deploy, account + remove-PIN: < 150 ms CPU',
+      [{ values: samples.starts.filter((s) => s.mode === 'account').map((s) => s.deploy.cpuMs) }],
+      (v) => v < 150,
+      1,
+      ' ms',
+    ),
+    exact(
+      'no failed message',
+      rows.every((r) => r.failed === 0),
+    ),
+  ];
+}
+
 async function main(): Promise<void> {
   for (const file of ['nodes/plex-account.js', 'nodes/plex-remove-pin.js']) {
     if (!fs.existsSync(path.join(REPO, file)))
@@ -320,16 +472,14 @@ async function main(): Promise<void> {
     await Promise.all(children.map((child) => child.stop()));
   }
   const installed = installPacked(REPO);
-  const loadTime = measureLoadTime(REPO, installed, LOAD_ROUNDS);
+  const loadTime = measureLoadTime(REPO, installed, LOAD_ROUNDS, REQUIRE_PROCESSES);
   const install = measureInstallSize(installed);
   const endMachine = machine();
 
   console.log('');
   console.log(table(rows));
   console.log('');
-  console.log(
-    `load: Node-RED start +${loadTime.addedMs.toFixed(0)} ms wall, +${loadTime.addedCpuMs.toFixed(0)} ms CPU with the package installed (fastest of ${LOAD_ROUNDS} starts each, interleaved); require() of its node files ${loadTime.requireMs.toFixed(1)} ms; with a plex-account deployed +${loadTime.addedWithAccountMs.toFixed(0)} ms wall, +${loadTime.addedWithAccountCpuMs.toFixed(0)} ms CPU`,
-  );
+  for (const line of describeLoadTime(loadTime)) console.log(line);
   console.log(
     `install: npm pack ${(install.packBytes / 1024).toFixed(1)} kB (${(install.packUnpackedBytes / 1024).toFixed(1)} kB unpacked, ${install.packFiles} files); dependencies ${(install.dependencyBytes / MB).toFixed(2)} MB in node_modules (${install.dependencyPackages.join(', ')})`,
   );
@@ -337,38 +487,10 @@ async function main(): Promise<void> {
     `machine: ${endMachine.nproc} × ${endMachine.cpu}, node ${endMachine.node}, load ${startMachine.loadavg} at start, ${endMachine.loadavg} at end`,
   );
 
-  const ours = rows.filter((r) => r.variant === 'ours');
-  const atZero = ours.filter((r) => r.latencyMs === 0);
-  const maxN = Math.max(...ours.map((r) => r.n));
-  /** msg/s of every run at 40 ms; the median holds up better than one run on a busy machine. */
-  const rate40 = (variant: Variant) =>
-    median(
-      allRuns
-        .filter((r) => r.variant === variant && r.latencyMs === 40)
-        .map((r) => (r.n / r.elapsedMs) * 1000),
-    );
-  const biggest = ours.filter((r) => r.n === maxN);
-  const summary = {
-    cpuRatioFloor: median(atZero.map((r) => r.cpuRatioFloor ?? NaN)),
-    cpuRatioDiy: median(atZero.map((r) => r.cpuRatioDiy ?? NaN)),
-    rtt40MsgPerS: rate40('ours'),
-    rtt40FloorMsgPerS: rate40('floor'),
-    heapDeltaMB: Math.max(...biggest.map((r) => r.heapDeltaMB)),
-    connections: Math.max(...biggest.map((r) => r.connections)),
-    messages: maxN,
-    // Start is CPU-bound; its wall time on a shared machine swings by far more than the package adds.
-    loadMs: loadTime.addedCpuMs,
-  };
-  const targets = [
-    ['CPU/msg ours <= 1.3x floor', summary.cpuRatioFloor <= 1.3],
-    ['CPU/msg ours <= 1.0x diy', summary.cpuRatioDiy <= 1.0],
-    ['40 ms, maxConcurrent 4: >= 90 msg/s', summary.rtt40MsgPerS >= 90],
-    [`heap within 5 MB after ${maxN} messages + GC`, summary.heapDeltaMB <= 5],
-    ['connections opened << messages', summary.connections * 100 <= summary.messages],
-    ['package load < 50 ms', summary.loadMs < 50],
-    ['no failed message', rows.every((r) => r.failed === 0)],
-  ] as const;
-  for (const [what, held] of targets) console.log(`target ${held ? 'held' : 'MISSED'}: ${what}`);
+  const summary = headline(rows, allRuns, loadTime);
+  const targets = judge(rows, loadTime);
+  for (const { what, verdict, detail } of targets)
+    console.log(`target ${verdict}: ${what}${detail ? ` (${detail})` : ''}`);
   console.log(
     `at 40 ms, median over runs: ours ${fmt(summary.rtt40MsgPerS)} msg/s, floor ${fmt(summary.rtt40FloorMsgPerS)} msg/s (limit ${(1000 / 40) * CONCURRENCY})`,
   );
@@ -388,7 +510,7 @@ async function main(): Promise<void> {
         loadTime,
         install,
         summary,
-        targets: targets.map(([what, held]) => ({ what, held })),
+        targets,
       },
       null,
       2,
@@ -398,7 +520,7 @@ async function main(): Promise<void> {
     `results: ${path.relative(REPO, resultsFile)}${profileDir ? `; CPU profiles: ${profileDir}` : ''}`,
   );
   console.log(
-    `bench: cpu/msg ours/floor=${fmt(summary.cpuRatioFloor, 2)} ours/diy=${fmt(summary.cpuRatioDiy, 2)} rtt40=${fmt(summary.rtt40MsgPerS)}msg/s heap_delta=${fmt(summary.heapDeltaMB)}MB conns=${summary.connections}/${summary.messages} load=${summary.loadMs.toFixed(0)}ms`,
+    `bench: cpu/msg ours/floor=${fmt(summary.cpuRatioFloor, 2)} ours/diy=${fmt(summary.cpuRatioDiy, 2)} rtt40=${fmt(summary.rtt40MsgPerS)}msg/s heap_delta=${fmt(summary.heapDeltaMB)}MB conns=${summary.connections}/${summary.messages} require=${fmt(summary.requireCpuMs)}ms require+client=${fmt(summary.requireWithClientCpuMs)}ms deploy=${fmt(summary.deployCpuMs)}ms (CPU)`,
   );
 }
 
