@@ -26,7 +26,8 @@ export async function readMember(
   blankIsEverybody: boolean,
 ): Promise<Member | undefined> {
   const value = await evaluateUserProperty(RED, node, property, msg);
-  const blank = value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+  const blank =
+    value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
   if (blank && blankIsEverybody) return undefined;
   const ref = parseUserRef(value);
   const id = await client.resolveUserId(ref, { signal });

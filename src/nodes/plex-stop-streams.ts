@@ -40,7 +40,10 @@ function register(RED: NodeAPI): void {
             userId: member.id,
             server: mediaServer.name,
             stopped: outcome.stopped,
-            failed: outcome.failed.map(({ session, error }) => ({ ...session, error: error.toJSON() })),
+            failed: outcome.failed.map(({ session, error }) => ({
+              ...session,
+              error: error.toJSON(),
+            })),
           };
           const status = {
             text: RED._('plex-stop-streams.status.stopped', { count: outcome.stopped.length }),

@@ -86,8 +86,8 @@ export function registerPicker(RED: NodeAPI, path: string, list: PickerList): vo
       res.on('close', () => {
         if (!res.writableFinished) controller.abort();
       });
-      void listForPicker(RED, req.body, controller.signal, list, recentFailures).then(
-        (answer) => res.status(answer.status).json(answer.body),
+      void listForPicker(RED, req.body, controller.signal, list, recentFailures).then((answer) =>
+        res.status(answer.status).json(answer.body),
       );
     },
   );

@@ -52,7 +52,12 @@ export function seedSessions(): DoubleSession[] {
       grandparentTitle: 'Bluey',
       parentIndex: 2,
       index: 3,
-      player: { title: 'Living Room TV', platform: 'Roku', state: 'playing', address: '192.168.1.20' },
+      player: {
+        title: 'Living Room TV',
+        platform: 'Roku',
+        state: 'playing',
+        address: '192.168.1.20',
+      },
       viewOffset: 300_000,
       duration: 420_000,
     },
@@ -108,7 +113,12 @@ export class PlexServerDouble extends PlexTvDouble {
       clientIdentifier: this.machineIdentifier,
       accessToken: this.token,
       connections: [
-        { protocol: 'http', uri: `http://127.0.0.1:${await closedPort()}`, local: true, relay: false },
+        {
+          protocol: 'http',
+          uri: `http://127.0.0.1:${await closedPort()}`,
+          local: true,
+          relay: false,
+        },
         { protocol: 'http', uri: this.url, local: false, relay: false },
         { protocol: 'http', uri: this.url, local: false, relay: true },
       ],
@@ -129,10 +139,17 @@ export class PlexServerDouble extends PlexTvDouble {
     const fail = (status: number, title: string) => {
       this.say?.(`${req.method} ${url.pathname} -> ${status}`);
       res.writeHead(status, { 'Content-Type': 'text/html' });
-      res.end(`<html><head><title>${title}</title></head><body><h1>${status} ${title}</h1></body></html>`);
+      res.end(
+        `<html><head><title>${title}</title></head><body><h1>${status} ${title}</h1></body></html>`,
+      );
     };
     if (url.pathname === '/identity') {
-      const container = { size: 0, claimed: true, machineIdentifier: this.machineIdentifier, version: '1.41.0' };
+      const container = {
+        size: 0,
+        claimed: true,
+        machineIdentifier: this.machineIdentifier,
+        version: '1.41.0',
+      };
       return reply({ MediaContainer: container }, `<MediaContainer ${attributes(container)}/>`);
     }
     if (req.headers['x-plex-token'] !== this.token) return fail(401, 'Unauthorized');
@@ -168,7 +185,11 @@ export class PlexServerDouble extends PlexTvDouble {
 function sessionJson(s: DoubleSession): Record<string, unknown> {
   return {
     ...mediaFields(s),
-    User: { id: String(s.userId), title: s.userTitle, thumb: `https://plex.tv/users/${s.userId}/avatar` },
+    User: {
+      id: String(s.userId),
+      title: s.userTitle,
+      thumb: `https://plex.tv/users/${s.userId}/avatar`,
+    },
     Player: { ...s.player, machineIdentifier: `${s.sessionId}-player` },
     Session: { id: s.sessionId, bandwidth: 4000, location: 'lan' },
   };
@@ -176,7 +197,11 @@ function sessionJson(s: DoubleSession): Record<string, unknown> {
 
 function sessionXml(s: DoubleSession): string {
   const element = { photo: 'Photo', track: 'Track' }[s.type as string] ?? 'Video';
-  const user = { id: s.userId, title: s.userTitle, thumb: `https://plex.tv/users/${s.userId}/avatar` };
+  const user = {
+    id: s.userId,
+    title: s.userTitle,
+    thumb: `https://plex.tv/users/${s.userId}/avatar`,
+  };
   const player = { ...s.player, machineIdentifier: `${s.sessionId}-player` };
   const session = { id: s.sessionId, bandwidth: 4000, location: 'lan' };
   return (
@@ -205,7 +230,10 @@ function mediaFields(s: DoubleSession): Record<string, string | number> {
 
 function attributes(fields: Record<string, unknown>): string {
   return Object.entries(fields)
-    .map(([key, value]) => `${key}="${String(value).replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`)}"`)
+    .map(
+      ([key, value]) =>
+        `${key}="${String(value).replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`)}"`,
+    )
     .join(' ');
 }
 
