@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BODIES, PlexTvDouble, type Fault } from '../double/plex-tv-double';
+import { PlexServerDouble } from '../double/plex-server-double';
 import {
   ROOT,
   adminApi,
   examplePinCredential,
   examplesAsFlows,
+  homeAssistantPackage,
   loadExamples,
   packageInfo,
   plexInjects,
@@ -128,6 +130,8 @@ function endpoint(
 describe('end to end: a real Node-RED runtime with the packed package', function () {
   this.timeout(120_000);
   let double: PlexTvDouble;
+  /** The account's Plex Media Server, listed in the double's resources. */
+  let server: PlexServerDouble;
   let runtime: Runtime;
   const token = newToken();
   const pin = '7305';
@@ -142,12 +146,17 @@ describe('end to end: a real Node-RED runtime with the packed package', function
   before(async () => {
     double = new PlexTvDouble({ token });
     await double.start();
-    runtime = await startRuntime('runtime');
+    server = new PlexServerDouble();
+    await server.start();
+    double.resources = [await server.resource()];
+    // The Home Assistant nodes beside ours, as in Home Assistant's Node-RED add-on.
+    runtime = await startRuntime('runtime', {}, [homeAssistantPackage()]);
   });
 
   after(async () => {
     await runtime?.stop();
     await double?.stop();
+    await server?.stop();
   });
 
   describe('installed from the tarball', () => {
@@ -411,24 +420,47 @@ describe('end to end: a real Node-RED runtime with the packed package', function
       const typeOf = new Map(examples.flatMap((e) => e.nodes).map((n) => [n.id, n.type]));
       for (const inject of injects) {
         double.reset();
+        server.reset();
         const target = typeOf.get((inject.wires as string[][])[0][0]);
-        // The list for plex-home-users; the PIN change for the PIN nodes (after a name look-up).
-        const expected =
+        // The list for plex-home-users; the PIN change for the PIN nodes (after a name look-up);
+        // the server's sessions list for the stream nodes.
+        const [where, expected] =
           target === 'plex-home-users'
-            ? 'GET /api/v2/home/users'
-            : 'POST /api/v2/home/users/restricted/';
+            ? [double, 'GET /api/v2/home/users']
+            : target === 'plex-sessions' || target === 'plex-stop-streams'
+              ? [server, 'GET /status/sessions']
+              : [double, 'POST /api/v2/home/users/restricted/'];
         await adminApi(runtime.url, 'POST', `/inject/${inject.id}`, undefined, {
           Accept: 'text/plain',
         });
         await eventually(
-          () => double.requests.some((r) => `${r.method} ${r.path}`.startsWith(expected)),
+          () => where.requests.some((r) => `${r.method} ${r.path}`.startsWith(expected)),
           `${expected}… from inject ${inject.id} (${target})`,
         );
+        if (inject.name === '20:00 every day') {
+          // bedtime-routine: the Kids' PIN set, and the Kids' stream stopped with its reason.
+          await eventually(() => server.stops.length === 1, "the Kids' stream stopped");
+          assert.deepEqual(server.stops, [
+            {
+              sessionId: 'kids-living-room-1',
+              reason: "It's bedtime. Plex is closed until morning.",
+            },
+          ]);
+          assert.equal(double.users.get(12345678)?.pin, pin);
+        }
         for (const request of double.requests) {
           assert.equal(request.headers['x-plex-token'], token);
           assert.ok(!request.url.includes(token));
         }
       }
+      assert.equal(server.stops.length, 1, 'bedtime stopped a stream');
+      // home-assistant-bedtime deployed with the Home Assistant nodes: no type was missing, and
+      // none of this package's nodes reported an error (its Home Assistant is simply not there).
+      const log = runtime.nodeRed.log();
+      assert.doesNotMatch(log, /Waiting for missing types|Unknown type|unknown node type/i);
+      const deployed = await adminApi<Array<{ type: string }>>(runtime.url, 'GET', '/flows');
+      assert.ok(deployed.some((n) => n.type === 'server-state-changed'));
+      assert.doesNotMatch(log, /\[(error|warn)\] \[plex-(?!account)/);
       assert.ok(!runtime.nodeRed.log().includes(pin), 'no PIN in the log');
       assert.ok(!JSON.stringify(await adminApi(runtime.url, 'GET', '/flows')).includes(pin));
     });
