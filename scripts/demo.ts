@@ -79,13 +79,6 @@ async function main(): Promise<void> {
     const plexTv = new PlexTvDouble({ token, log: (line) => say(`plex.tv double | ${line}`) });
     await listenOrExplain(() => plexTv.start(plexPort), plexPort, 'DEMO_PLEX_PORT', 'the double');
     double = plexTv;
-    // A Plex Media Server where Kids and Teen are watching, listed in the account's resources.
-    server = new PlexServerDouble({
-      token: randomBytes(16).toString('hex'),
-      log: (line) => say(`plex server | ${line}`),
-    });
-    await server.start();
-    plexTv.resources = [await server.resource()];
     account = accountNode('plex.tv double', plexTv.url, token, randomUUID());
   }
 
@@ -109,6 +102,16 @@ async function main(): Promise<void> {
     }
   });
 
+  if (double) {
+    // Started once Node-RED listens: an ephemeral port of its own cannot take the editor's.
+    // A Plex Media Server where Kids and Teen are watching, listed in the account's resources.
+    server = new PlexServerDouble({
+      token: randomBytes(16).toString('hex'),
+      log: (line) => say(`plex server | ${line}`),
+    });
+    await server.start();
+    double.resources = [await server.resource()];
+  }
   const { usable: examples, missing: leftOut } = await deployableExamples(
     nodeRed.url,
     loadExamples().sort(

@@ -475,16 +475,20 @@ export function examplesAsFlows(
 }
 
 /**
- * The examples whose node types the Node-RED at `url` has registered, and for each other one the
- * types it lacks (home-assistant-bedtime needs the Home Assistant nodes).
+ * The examples that need no other nodes than Node-RED's own and this package's, as the Node-RED
+ * at `url` has them, and for each other one the types it lacks there (home-assistant-bedtime
+ * needs the Home Assistant nodes: a Node-RED may find those beside itself, but no Home Assistant).
  */
 export async function deployableExamples(
   url: string,
   examples: Example[],
-  headers: Record<string, string> = {},
 ): Promise<{ usable: Example[]; missing: Array<[string, string[]]> }> {
-  const sets = await adminApi<Array<{ types: string[] }>>(url, 'GET', '/nodes', undefined, headers);
-  const known = new Set([...sets.flatMap((set) => set.types), 'tab']);
+  const sets = await adminApi<Array<{ module: string; types: string[] }>>(url, 'GET', '/nodes');
+  const ours = new Set(['node-red', packageInfo().name]);
+  const known = new Set([
+    ...sets.filter((set) => ours.has(set.module)).flatMap((set) => set.types),
+    'tab',
+  ]);
   const usable: Example[] = [];
   const missing: Array<[string, string[]]> = [];
   for (const example of examples) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BODIES, PlexTvDouble, type Fault } from '../double/plex-tv-double';
-import { PlexServerDouble } from '../double/plex-server-double';
+import { PlexServerDouble, SERVER_TOKEN } from '../double/plex-server-double';
 import {
   ROOT,
   adminApi,
@@ -210,6 +210,9 @@ describe('end to end: a real Node-RED runtime with the packed package', function
           filter: '',
           filterType: 'str',
         }),
+        // Its own account: the choice of server is kept per account.
+        account('acc-servers', { baseUrl: double.url }, token),
+        ...endpoint('sessions', 'acc-servers', 1200, { type: 'plex-sessions', server: '' }),
       ]);
     });
 
@@ -274,6 +277,8 @@ describe('end to end: a real Node-RED runtime with the packed package', function
       pin?: string;
       /** Adds a managed user, and a second one with the same title, to the Home first. */
       home?: { id: number; title: string };
+      /** Lists a second owned server in the account's resources first. */
+      secondServer?: true;
       statusCode?: number;
       plexCode?: number;
       requests: number;
@@ -287,6 +292,8 @@ describe('end to end: a real Node-RED runtime with the packed package', function
         home: { id: 34567890, title: 'Twin' },
         requests: 1,
       },
+      // Two owned servers and a blank Server setting: only plex.tv's resources are asked.
+      { code: 'AMBIGUOUS_SERVER', route: 'sessions', secondServer: true, requests: 1 },
       // The administrator's name: the list is asked, the PIN endpoint is not.
       { code: 'NOT_MANAGED', route: 'not-managed', userId: 'Parent', requests: 1 },
       { code: 'NOT_CONFIGURED', route: 'no-token', requests: 0 },
@@ -367,7 +374,12 @@ describe('end to end: a real Node-RED runtime with the packed package', function
           double.users.set(c.home.id, { ...twin, id: c.home.id });
           double.users.set(c.home.id + 1, { ...twin, id: c.home.id + 1 });
         }
+        const servers = double.resources;
+        if (c.secondServer) {
+          double.resources = [...servers, { ...servers[0], name: 'Cabin', clientIdentifier: 'c' }];
+        }
         const answer = await call(c.route, { userId: c.userId ?? 23456789, pin: c.pin });
+        double.resources = servers;
         assert.equal(answer.output, 2, JSON.stringify(answer));
         assert.equal(answer.error?.code, c.code, JSON.stringify(answer));
         assert.equal(answer.error?.statusCode, c.statusCode);
@@ -399,6 +411,7 @@ describe('end to end: a real Node-RED runtime with the packed package', function
       assert.ok(answers.length >= cases.length, 'answers were recorded');
       for (const text of everything) {
         assert.ok(!text.includes(token), 'token found');
+        assert.ok(!text.includes(SERVER_TOKEN), "the server's token found");
         assert.ok(!text.includes(pin), 'PIN found');
       }
     });
