@@ -295,8 +295,9 @@ describe('end to end: the editor in headless Chromium', function () {
             RED.nodes
               .filterNodes({ type: 'plex-set-pin' })
               .map((n) => n.id)
-              .find((id) => id !== before),
-          deployed,
+              .find((id) => !before.includes(id)),
+          // The copy has new ids: none of the examples' own.
+          [...deployedPins, ...loadExamples().flatMap((e) => e.nodes.map((n) => n.id))],
         ),
       'the imported set-PIN node',
     );
