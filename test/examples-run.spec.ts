@@ -142,12 +142,9 @@ describe('examples run against the double', () => {
     this.timeout(60_000);
     const double = currentDouble();
     delete double.users.get(12345678)?.pin;
-    // setInterval drives the inject's repeat; Date the day the minutes count for. The HTTP
-    // stand-ins keep their real timers.
-    const clock = sinon.useFakeTimers({
-      now: new Date(2026, 5, 1, 16, 0, 0),
-      toFake: ['Date', 'setInterval', 'clearInterval'],
-    });
+    // Only Date is faked (the day the minutes count for): Node-RED and the HTTP stand-ins keep
+    // their real timers, and each minute the test presses the inject that repeats every minute.
+    const clock = sinon.useFakeTimers({ now: new Date(2026, 5, 1, 16, 0, 0), toFake: ['Date'] });
     const example = JSON.parse(
       fs.readFileSync(path.join(__dirname, '..', 'examples', 'screen-time.json'), 'utf8'),
     ) as ExampleNode[];
@@ -170,18 +167,30 @@ describe('examples run against the double', () => {
         helper.getNode(counter.id).context().flow.get('screenTime') as
           { minutes: Record<string, number> } | undefined
       )?.minutes.Kids ?? 0;
+    const every = example.find((n) => n.type === 'inject' && n.name === 'every minute');
+    assert.equal(every?.repeat, '60');
+    /** Polls on real time (Date is fake here, so waitFor's own deadline would never pass). */
+    const until = async (condition: () => boolean, what: string) => {
+      const deadline = performance.now() + 10_000;
+      while (!condition()) {
+        if (performance.now() > deadline)
+          assert.fail(`${what}: ${listed()} listed, ${counted()} counted`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
     const minute = async (n: number) => {
       clock.tick(60_000);
-      await waitFor(() => listed() === n, `the sessions list of minute ${n}`);
-      await waitFor(() => counted() === n, `minute ${n} counted`);
+      helper.getNode(String(every?.id)).receive({} as NodeMessage);
+      await until(() => listed() === n, `the sessions list of minute ${n}`);
+      await until(() => counted() === n, `minute ${n} counted`);
     };
     // Teen has no limit; Kids may watch 120 minutes a day.
     for (let n = 1; n < 120; n++) await minute(n);
     assert.equal(server.stops.length, 0, 'not stopped before the limit');
     assert.equal(double.users.get(12345678)?.pin, undefined);
     await minute(120);
-    await waitFor(() => run.received.stopped.length === 1, "the Kids' stream stopped");
-    await waitFor(() => run.received['PIN set'].length === 1, "the Kids' PIN set");
+    await until(() => run.received.stopped.length === 1, "the Kids' stream stopped");
+    await until(() => run.received['PIN set'].length === 1, "the Kids' PIN set");
     assert.deepEqual(server.stops, [
       { sessionId: 'kids-living-room-1', reason: 'Screen time is over for today' },
     ]);
