@@ -54,7 +54,8 @@ async function runExample(
         node.type.startsWith('plex-')
           ? { ...node, z: 'tab', account: 'acc' }
           : keep.types.includes(node.type)
-            ? { ...node, z: 'tab' }
+            ? // A kept inject is pressed by the test: its own schedule would press it again.
+              { ...node, z: 'tab', ...(node.type === 'inject' ? { repeat: '', crontab: '' } : {}) }
             : { id: node.id, z: 'tab', type: 'helper', wires: node.wires ?? [] },
       ),
   ];
