@@ -1,6 +1,7 @@
 /* Editor code shared by the Plex Home nodes, loaded once by plex-account.html: what every action
- * node's registerType has alike, and the user picker of the PIN nodes. Texts shared by several
- * nodes live once, in the plex-account catalogue, and are looked up by their full key. */
+ * node's registerType has alike, the user picker of the user rows and the server picker of the
+ * stream nodes. Texts shared by several nodes live once, in the plex-account catalogue, and are
+ * looked up by their full key. */
 (function () {
   'use strict';
 
@@ -47,7 +48,7 @@
     RED.notify($('<span></span>').text(text).html(), type);
   }
 
-  function notifyFailure(xhr) {
+  function notifyFailure(xhr, failedText) {
     if (xhr.status === 403) {
       // Pending settings from a user who may not change accounts: the server asked nobody.
       notify(RED._('node-red-contrib-plex-home/plex-account:common.picker.forbidden'), 'warning');
@@ -55,26 +56,28 @@
     }
     var error = xhr.responseJSON && xhr.responseJSON.error;
     var detail = error ? ': ' + error.code + ' ' + error.message : ' (' + xhr.status + ')';
-    notify(RED._('node-red-contrib-plex-home/plex-account:common.picker.failed') + detail, 'error');
+    notify(failedText + detail, 'error');
   }
 
-  /** The picker behind `button`: lists the Home's managed users and puts the chosen id in `input`. */
-  function attachPicker(button, input, accountSelect) {
-    function choose(users) {
-      if (users.length === 0) {
-        notify(RED._('node-red-contrib-plex-home/plex-account:common.picker.empty'), 'warning');
-      }
-      var options = users.map(function (user) {
-        return { label: userItem(user), value: user.id };
+  /**
+   * A picker behind `button`: asks the account's admin endpoint `picker.url` for a list, shows
+   * its entries (`picker.entries(answer)`, each drawn by `picker.label`) with a refresh entry
+   * last, and hands the chosen one to `picker.choose`. `picker.empty` and `picker.failed` are
+   * the texts for an empty list and a failure.
+   */
+  function attachPicker(button, accountSelect, picker) {
+    function show(entries) {
+      if (entries.length === 0) notify(picker.empty, 'warning');
+      var options = entries.map(function (entry) {
+        return { label: picker.label(entry), value: entry };
       });
       options.push({ label: refreshItem(), onselect: list.bind(null, true) });
       RED.popover
         .menu({
-          class: 'plex-home-user-picker',
+          class: picker.menuClass,
           options: options,
           onselect: function (item) {
-            input.typedInput('type', 'num');
-            input.typedInput('value', String(item.value));
+            picker.choose(item.value);
           },
         })
         .show({ target: button, align: 'left' });
@@ -92,16 +95,18 @@
       }
       button.prop('disabled', true);
       $.ajax({
-        url: 'plex-account/users',
+        url: picker.url,
         type: 'POST',
         contentType: 'application/json',
         data: JSON.stringify(pickerRequest(account, refresh)),
         dataType: 'json',
       })
         .done(function (data) {
-          choose((data && data.users) || []);
+          show(picker.entries(data || {}) || []);
         })
-        .fail(notifyFailure)
+        .fail(function (xhr) {
+          notifyFailure(xhr, picker.failed);
+        })
         .always(function () {
           button.prop('disabled', false);
         });
@@ -155,7 +160,42 @@
         typeField: $('#node-input-userIdType'),
         types: ['msg', 'flow', 'global', 'str', 'num', 'env', 'jsonata'],
       });
-      attachPicker($('#node-input-userId-pick'), input, $('#node-input-account'));
+      attachPicker($('#node-input-userId-pick'), $('#node-input-account'), {
+        url: 'plex-account/users',
+        menuClass: 'plex-home-user-picker',
+        entries: function (answer) {
+          return answer.users;
+        },
+        label: userItem,
+        choose: function (user) {
+          input.typedInput('type', 'num');
+          input.typedInput('value', String(user.id));
+        },
+        empty: RED._('node-red-contrib-plex-home/plex-account:common.picker.empty'),
+        failed: RED._('node-red-contrib-plex-home/plex-account:common.picker.failed'),
+      });
+    },
+    /**
+     * A stream node's Server row, in its oneditprepare: a text field (blank: the account's
+     * only server) and the picker of the account's own Plex Media Servers beside it.
+     */
+    serverField: function () {
+      var input = $('#node-input-server');
+      attachPicker($('#node-input-server-pick'), $('#node-input-account'), {
+        url: 'plex-account/servers',
+        menuClass: 'plex-home-server-picker',
+        entries: function (answer) {
+          return answer.servers;
+        },
+        label: function (server) {
+          return $('<span></span>').text(server.name);
+        },
+        choose: function (server) {
+          input.val(server.name).trigger('change');
+        },
+        empty: RED._('node-red-contrib-plex-home/plex-account:common.servers.empty'),
+        failed: RED._('node-red-contrib-plex-home/plex-account:common.servers.failed'),
+      });
     },
   };
 })();

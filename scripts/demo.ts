@@ -3,8 +3,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { PlexTvDouble } from '../test/double/plex-tv-double';
+import { PlexServerDouble } from '../test/double/plex-server-double';
 import {
   ACCOUNT_TYPE,
+  deployableExamples,
   MissingBuildError,
   NodeRedProcess,
   NodeRedStartError,
@@ -45,6 +47,7 @@ class DemoError extends Error {}
 let nodeRed: NodeRedProcess | undefined;
 let nodeRedPid: number | undefined;
 let double: PlexTvDouble | undefined;
+let server: PlexServerDouble | undefined;
 let stopping = false;
 let ownsLock = false;
 
@@ -99,13 +102,26 @@ async function main(): Promise<void> {
     }
   });
 
-  const examples = loadExamples().sort(
-    (a, b) => Number(b.name === FIRST_EXAMPLE) - Number(a.name === FIRST_EXAMPLE),
+  if (double) {
+    // Started once Node-RED listens: an ephemeral port of its own cannot take the editor's.
+    // A Plex Media Server where Kids and Teen are watching, listed in the account's resources.
+    server = new PlexServerDouble({
+      token: randomBytes(16).toString('hex'),
+      log: (line) => say(`plex server | ${line}`),
+    });
+    await server.start();
+    double.resources = [await server.resource()];
+  }
+  const { usable: examples, missing: leftOut } = await deployableExamples(
+    nodeRed.url,
+    loadExamples().sort(
+      (a, b) => Number(b.name === FIRST_EXAMPLE) - Number(a.name === FIRST_EXAMPLE),
+    ),
   );
   // Against the real plex.tv, PINs are the user's to choose: the set-PIN nodes get none.
   const pins = plexToken ? undefined : examplePinCredential(DEMO_PIN);
   await nodeRed.deploy(examplesAsFlows(examples, account, pins));
-  say(instructions(nodeRed.url, examples, plexToken ? undefined : double));
+  say(instructions(nodeRed.url, examples, leftOut, plexToken ? undefined : double, server));
 }
 
 function accountNode(
@@ -138,7 +154,13 @@ function clientIdentifier(): string {
   return id;
 }
 
-function instructions(editorUrl: string, examples: Example[], plex?: PlexTvDouble): string {
+function instructions(
+  editorUrl: string,
+  examples: Example[],
+  missing: Array<[string, string[]]>,
+  plex?: PlexTvDouble,
+  media?: PlexServerDouble,
+): string {
   const tabs = examples.map((example) => {
     const injects = plexInjects([example]).map((n) => `"${String(n.name || n.id)}"`);
     return `    ${example.name.padEnd(18)} ${injects.join(', ') || '(no inject node)'}`;
@@ -152,6 +174,16 @@ function instructions(editorUrl: string, examples: Example[], plex?: PlexTvDoubl
             `${u.pin ? ', PIN set' : ''}`,
         ),
         `The set-PIN nodes of the examples set the PIN ${DEMO_PIN}.`,
+        ...(media
+          ? [
+              `Plex Media Server "${media.name}" (a local stand-in at ${media.url}), where:`,
+              ...[...media.sessions.values()].map(
+                (s) =>
+                  `  ${s.userTitle.padEnd(8)} is watching ${s.grandparentTitle ? `${s.grandparentTitle} · ` : ''}${s.title} on ${s.player.title}`,
+              ),
+              'Stopping a stream shows in this terminal with its message (lines "plex server |").',
+            ]
+          : []),
       ]
     : [
         'plex.tv: https://plex.tv, with the token from PLEX_TOKEN (stored as a credential).',
@@ -168,6 +200,9 @@ function instructions(editorUrl: string, examples: Example[], plex?: PlexTvDoubl
     'Open the editor. Each example flow has a tab; on it, click the square button on the left',
     'of an inject node:',
     ...tabs,
+    ...missing.map(
+      ([name, types]) => `    ${name.padEnd(18)} not deployed: needs ${types.join(', ')}`,
+    ),
     'then open the debug sidebar (the bug icon at the top right): what plex.tv sent back',
     '(output 1), or the error with its code (output 2).',
     'Double-click a Plex node to see its settings; the pencil next to the account opens the',
@@ -276,6 +311,7 @@ async function shutdown(code: number): Promise<void> {
     if (nodeRed) await nodeRed.stop();
     else if (nodeRedPid !== undefined && isRunning(nodeRedPid)) process.kill(nodeRedPid, 'SIGTERM');
     await double?.stop();
+    await server?.stop();
   } finally {
     if (ownsLock) fs.rmSync(LOCK_FILE, { force: true });
     process.exit(code);

@@ -117,6 +117,8 @@ export async function prepareUserDir(
   userDir: string,
   tarball: string,
   settings: SettingsOptions,
+  /** Other packages to install beside it (npm specs), e.g. nodes an example flow needs. */
+  others: string[] = [],
 ): Promise<void> {
   fs.mkdirSync(userDir, { recursive: true });
   const manifest = path.join(userDir, 'package.json');
@@ -127,7 +129,15 @@ export async function prepareUserDir(
   writeSettings(userDir, settings);
   await run(
     'npm',
-    ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'],
+    [
+      'install',
+      tarball,
+      ...others,
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+    ],
     { cwd: userDir, env: npmEnv(), maxBuffer: 16 * 1024 * 1024 },
   );
 }
@@ -462,6 +472,40 @@ export function examplesAsFlows(
     }
   }
   return flows;
+}
+
+/**
+ * The examples that need no other nodes than Node-RED's own and this package's, as the Node-RED
+ * at `url` has them, and for each other one the types it lacks there (home-assistant-bedtime
+ * needs the Home Assistant nodes: a Node-RED may find those beside itself, but no Home Assistant).
+ */
+export async function deployableExamples(
+  url: string,
+  examples: Example[],
+): Promise<{ usable: Example[]; missing: Array<[string, string[]]> }> {
+  const sets = await adminApi<Array<{ module: string; types: string[] }>>(url, 'GET', '/nodes');
+  const ours = new Set(['node-red', packageInfo().name]);
+  const known = new Set([
+    ...sets.filter((set) => ours.has(set.module)).flatMap((set) => set.types),
+    'tab',
+  ]);
+  const usable: Example[] = [];
+  const missing: Array<[string, string[]]> = [];
+  for (const example of examples) {
+    const lacking = [...new Set(example.nodes.map((n) => n.type))].filter((t) => !known.has(t));
+    if (lacking.length === 0) usable.push(example);
+    else missing.push([example.name, lacking]);
+  }
+  return { usable, missing };
+}
+
+/** The npm spec of the Home Assistant nodes this repository tests its example with (a dev dependency). */
+export function homeAssistantPackage(): string {
+  const name = 'node-red-contrib-home-assistant-websocket';
+  const { version } = JSON.parse(
+    fs.readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8'),
+  ) as { version: string };
+  return `${name}@${version}`;
 }
 
 /** The inject nodes of `examples` wired straight to a node of this package. */

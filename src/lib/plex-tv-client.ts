@@ -4,6 +4,7 @@ import { findHomeUser } from './home-users';
 import { IDENTITY_DEFAULTS } from './identity';
 import { readHomeUsers, readUser } from './answers';
 import type { PlexHome, PlexUser } from './plex-user';
+import { MediaServers } from './media-servers';
 import { ConnectionPool } from './pool';
 import { untilAborted } from './retry';
 import { Transport } from './transport';
@@ -11,6 +12,8 @@ import { parsePin, type UserRef } from './user-id';
 
 export { isPlexTvHost, normaliseBaseUrl, tokenHost } from './base-url';
 export { parseRetryAfter, retryDelay } from './retry';
+export { stopFailure } from './media-server';
+export { stopReason } from './sessions';
 
 export interface PlexTvClientOptions {
   /** The account's token: sent as the X-Plex-Token header and nowhere else. */
@@ -75,6 +78,7 @@ export class PlexTvClient {
   readonly #plexTv: Transport;
   readonly #now: () => number;
   #homeUsers?: { fetchedAt: number; list: Promise<HomeUsersResult> };
+  #servers?: MediaServers;
 
   constructor(options: PlexTvClientOptions) {
     this.#pool = new ConnectionPool(positive(options.maxConcurrent, DEFAULTS.maxConcurrent));
@@ -100,6 +104,12 @@ export class PlexTvClient {
 
   get inFlight(): number {
     return this.#pool.running;
+  }
+
+  /** The account's Plex Media Servers, found through plex.tv and cached per account. */
+  get servers(): MediaServers {
+    this.#servers ??= new MediaServers(this.#plexTv, this.#now);
+    return this.#servers;
   }
 
   /** POST /api/v2/home/users/restricted/{id}?removePin=1 */
@@ -172,6 +182,7 @@ export class PlexTvClient {
   /** Frees the connection pool; call when the account goes away. */
   close(): void {
     this.#homeUsers = undefined;
+    this.#servers?.close();
     this.#pool.close();
   }
 

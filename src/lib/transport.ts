@@ -48,6 +48,11 @@ export interface TransportOptions {
   /** 2xx answers larger than this are refused rather than read into memory. */
   maxResponseBytes: number;
   pool: ConnectionPool;
+  /**
+   * A 404 without plex.tv's own error body is an outage page of plex.tv's front layer (the
+   * default); a media server's 404 is a plain not found (false).
+   */
+  outagePages?: boolean;
 }
 
 /**
@@ -72,10 +77,26 @@ export class Transport {
     this.#identity = identityHeaders(options.identity);
   }
 
-  /** Another far end (a media server with its own token) over the same pool, identity and limits. */
-  to(target: { baseUrl: string; name: string; token?: string }): Transport {
-    const { baseUrl, name, token } = target;
-    return new Transport({ ...this.#options, baseUrl, name, token });
+  /**
+   * Another far end (a media server with its own token) over the same pool, identity and
+   * limits; `retries` and `outagePages` as given, else this transport's.
+   */
+  to(target: {
+    baseUrl: string;
+    name: string;
+    token?: string;
+    retries?: number;
+    outagePages?: boolean;
+  }): Transport {
+    const { baseUrl, name, token, retries, outagePages } = target;
+    return new Transport({
+      ...this.#options,
+      baseUrl,
+      name,
+      token,
+      retries: retries ?? this.retries,
+      outagePages: outagePages ?? this.#options.outagePages,
+    });
   }
 
   /** The 2xx answer to `spec`, after retries; anything else is a PlexTvError. */
@@ -142,7 +163,8 @@ export class Transport {
     const status = response.status;
     const body = await parseErrorBody(text, secrets);
     // During outages plex.tv's front layer answers 404 with an empty or HTML page: no "not found".
-    const code = status === 404 && !body.plexError ? 'SERVER_ERROR' : codeForStatus(status);
+    const outage = status === 404 && !body.plexError && this.#options.outagePages !== false;
+    const code = outage ? 'SERVER_ERROR' : codeForStatus(status);
     const what = `${this.name} answered ${status}`;
     return new PlexTvError(code, body.message ? `${what}: ${body.message}` : `${what} (${code})`, {
       statusCode: status,

@@ -2,6 +2,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { PlexTvClient } from '../lib/plex-tv-client';
 import { PlexTvError } from '../lib/errors';
 import { clientModule } from './client-module';
+import { registerServerPicker } from './server-picker';
 import { registerUserPicker } from './user-picker';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -65,6 +66,7 @@ function register(RED: NodeAPI): void {
     credentials: { token: { type: 'password' } },
   });
   registerUserPicker(RED);
+  registerServerPicker(RED);
 }
 
 declare namespace register {

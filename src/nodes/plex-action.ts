@@ -22,6 +22,11 @@ export interface PlexActionResult {
   /** Other msg properties to set on success (e.g. `home`). */
   fields?: Record<string, unknown>;
   status: StatusParts;
+  /**
+   * The work only partly succeeded: the message leaves on output 2 with this error, and with
+   * `plex` set all the same (saying what was done and what was not).
+   */
+  failure?: PlexTvError;
 }
 
 export interface PlexActionContext<P = undefined> {
@@ -133,6 +138,10 @@ export function handlePlexAction<P = undefined>(options: PlexActionOptions<P>): 
     if (controller.signal.aborted || closing) {
       done();
       return;
+    }
+    if ('result' in outcome && outcome.result.failure) {
+      msg.plex = outcome.result.plex;
+      outcome = { error: outcome.result.failure };
     }
     if ('result' in outcome) {
       msg.payload = outcome.result.payload;

@@ -13,13 +13,6 @@ const NODE_ID = /^[0-9A-Za-z._-]{1,64}$/;
 const KEPT_PASSWORD = '__PWRD__';
 /** What a request may hold for the deployed account; anything else is a pending setting. */
 const DEPLOYED_FIELDS = new Set(['id', 'refresh']);
-/**
- * Each account's last failed list, answered again for a while: a failure is not cached by
- * the client, and the picker must not let anybody who may read make plex.tv hear from us
- * once per call.
- */
-const recentFailures = new WeakMap<PlexTvClient, { at: number; error: PlexTvError }>();
-
 interface Request {
   body?: unknown;
 }
@@ -38,6 +31,16 @@ interface Answer {
 }
 
 /**
+ * What a picker lists, from a client: the deployed account's (`pending` false: from its
+ * caches, fresh with `refresh`) or a temporary one made of pending settings. Resolves with the
+ * body of a 200 answer, which must hold no secret.
+ */
+export type PickerList = (
+  client: PlexTvClient,
+  options: { refresh: boolean; pending: boolean; signal: AbortSignal },
+) => Promise<unknown>;
+
+/**
  * The admin endpoint behind the editor's user picker. POST `{ id }` lists the managed users
  * of the deployed account `id` from its Home users cache, `{ id, refresh: true }` asks
  * plex.tv again (at most once per 10 s per account). It answers `{ users: [{ id, title,
@@ -50,8 +53,30 @@ interface Answer {
  * requested from any host. A stored token is only ever used with its own deployed settings.
  */
 export function registerUserPicker(RED: NodeAPI): void {
+  registerPicker(RED, USER_PICKER_PATH, async (client, { refresh, pending, signal }) => {
+    const { users } = await (pending
+      ? client.listHomeUsers({ signal })
+      : refresh
+        ? client.refreshHomeUsers({ signal })
+        : client.cachedHomeUsers({ signal }));
+    return { users: pickerUsers(users) };
+  });
+}
+
+/**
+ * An admin endpoint behind one of the editor's pickers, at `path`, with the user picker's
+ * rules (below): `plex-account.read` for the deployed account, `plex-account.write` for
+ * pending settings, no caching, a failure answered again for 10 s per account.
+ */
+export function registerPicker(RED: NodeAPI, path: string, list: PickerList): void {
+  /**
+   * Each account's last failed list, answered again for a while: a failure is not cached by
+   * the client, and the picker must not let anybody who may read make plex.tv hear from us
+   * once per call.
+   */
+  const recentFailures: RecentFailures = new WeakMap();
   RED.httpAdmin.post(
-    USER_PICKER_PATH,
+    path,
     noStore,
     RED.auth.needsPermission('plex-account.read'),
     pendingSettingsNeedWrite(RED),
@@ -61,7 +86,7 @@ export function registerUserPicker(RED: NodeAPI): void {
       res.on('close', () => {
         if (!res.writableFinished) controller.abort();
       });
-      void listForPicker(RED, req.body, controller.signal).then((answer) =>
+      void listForPicker(RED, req.body, controller.signal, list, recentFailures).then((answer) =>
         res.status(answer.status).json(answer.body),
       );
     },
@@ -119,7 +144,13 @@ function hasPendingSettings(body: unknown): boolean {
   return isRecord(body) && Object.keys(body).some((key) => !DEPLOYED_FIELDS.has(key));
 }
 
-async function listForPicker(RED: NodeAPI, body: unknown, signal: AbortSignal): Promise<Answer> {
+async function listForPicker(
+  RED: NodeAPI,
+  body: unknown,
+  signal: AbortSignal,
+  list: PickerList,
+  recentFailures: RecentFailures,
+): Promise<Answer> {
   let temporary: PlexTvClient | undefined;
   try {
     const request = isRecord(body) ? body : {};
@@ -136,15 +167,15 @@ async function listForPicker(RED: NodeAPI, body: unknown, signal: AbortSignal): 
         baseUrl: text(request.baseUrl) || undefined,
         retries: 0,
       });
-      const { users } = await temporary.listHomeUsers({ signal });
-      return { status: 200, body: { users: pickerUsers(users) } };
+      return { status: 200, body: await list(temporary, { refresh: true, pending: true, signal }) };
     }
     const account = RED.nodes.getNode(id) as PlexAccountNode | null;
     if (account?.type !== 'plex-account' || typeof account.getClient !== 'function') {
       return failure(404, 'NOT_CONFIGURED', RED._('plex-account.errors.not-deployed'));
     }
-    const { users } = await deployedUsers(account.getClient(), request.refresh === true, signal);
-    return { status: 200, body: { users: pickerUsers(users) } };
+    const client = account.getClient();
+    const refresh = request.refresh === true;
+    return { status: 200, body: await deployedList(client, refresh, signal, list, recentFailures) };
   } catch (error) {
     if (!(error instanceof PlexTvError)) {
       return failure(500, 'INTERNAL', RED._('plex-account.errors.picker-failed'));
@@ -157,20 +188,22 @@ async function listForPicker(RED: NodeAPI, body: unknown, signal: AbortSignal): 
   }
 }
 
+type RecentFailures = WeakMap<PlexTvClient, { at: number; error: PlexTvError }>;
+
 /** The deployed account's list, from its cache or refreshed; a recent failure answers again. */
-async function deployedUsers(
+async function deployedList(
   client: PlexTvClient,
   refresh: boolean,
   signal: AbortSignal,
-): ReturnType<PlexTvClient['cachedHomeUsers']> {
+  list: PickerList,
+  recentFailures: RecentFailures,
+): Promise<unknown> {
   const now = Date.now();
   const failed = recentFailures.get(client);
   const { HOME_USERS_REFRESH_MS } = clientModule();
   if (failed && now >= failed.at && now - failed.at < HOME_USERS_REFRESH_MS) throw failed.error;
   try {
-    return await (refresh
-      ? client.refreshHomeUsers({ signal })
-      : client.cachedHomeUsers({ signal }));
+    return await list(client, { refresh, pending: false, signal });
   } catch (error) {
     // ABORTED is this caller's own doing (the editor went away), not the account's state.
     if (error instanceof PlexTvError && error.code !== 'ABORTED') {

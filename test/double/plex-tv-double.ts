@@ -134,6 +134,8 @@ export class PlexTvDouble {
   hugeBytesWritten = 0;
   /** Most TCP connections open at once. */
   peakConnections = 0;
+  /** The account's devices that `GET /api/v2/resources` lists (media servers among them). */
+  resources: DoubleResource[] = [];
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
   private readonly faults: Array<{ fault: Fault; times: number }> = [];
@@ -300,7 +302,7 @@ export class PlexTvDouble {
     }
   }
 
-  private behave(
+  protected behave(
     req: http.IncomingMessage,
     res: http.ServerResponse,
     url: URL,
@@ -350,6 +352,10 @@ export class PlexTvDouble {
       const xml = `<home ${xmlAttributes(DOUBLE_HOME)}><users>${users.map((u) => this.userXml(u)).join('')}</users></home>`;
       return reply(200, xml, { ...DOUBLE_HOME, users: users.map((u) => this.userFields(u)) });
     }
+    if (req.method === 'GET' && url.pathname === '/api/v2/resources') {
+      this.log?.(`GET ${url.pathname} -> 200 (${this.resources.length} devices)`);
+      return reply(200, resourcesXml(this.resources), this.resources);
+    }
     return fail(1002, 'The requested resource or endpoint could not be found', 404);
   }
 
@@ -364,6 +370,27 @@ export class PlexTvDouble {
   private userXml(u: DoubleUser): string {
     return `<user ${xmlAttributes(this.userFields(u))}/>`;
   }
+}
+
+/** A device of the account as plex.tv's resources list has it. */
+export interface DoubleResource {
+  name: string;
+  product: string;
+  provides: string;
+  owned: boolean;
+  clientIdentifier: string;
+  accessToken: string;
+  connections: Array<{ uri: string; local: boolean; relay: boolean; protocol?: string }>;
+}
+
+function resourcesXml(resources: DoubleResource[]): string {
+  const items = resources.map(({ connections, ...fields }) => {
+    const list = connections
+      .map((c) => `<connection ${xmlAttributes({ protocol: c.protocol ?? '', ...c })}/>`)
+      .join('');
+    return `<resource ${xmlAttributes(fields)}><connections>${list}</connections></resource>`;
+  });
+  return `<resources size="${resources.length}">${items.join('')}</resources>`;
 }
 
 /** The token a user's switch answer carries (distinct per user, and never the account's). */

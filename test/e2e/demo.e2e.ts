@@ -118,6 +118,7 @@ describe('end to end: npm run demo', function () {
       const examples = loadExamples();
       for (const example of examples) {
         const names = plexInjects([example]).map((n) => `"${String(n.name)}"`);
+        if (names.length === 0) continue;
         assert.match(demo.output(), new RegExp(`${example.name} +${names.join(', ')}`));
       }
       assert.match(demo.output(), /debug sidebar/);
@@ -126,20 +127,50 @@ describe('end to end: npm run demo', function () {
       // A clean start: nothing about credentials (Node-RED warns when it finds none encrypted).
       assert.doesNotMatch(demo.output(), /\[warn\].*[Cc]redential/);
 
-      // Every inject of the examples works as deployed: the double logs a request for each.
+      // Every inject of the examples works as deployed: a stand-in logs a request for each.
       const logged = () =>
         demo
           .output()
           .split('\n')
-          .filter((l) => l.startsWith('plex.tv double |'));
+          .filter((l) => /^(plex\.tv double|plex server) \|/.test(l));
       for (const inject of plexInjects(examples)) {
-        assert.ok(flows.some((n) => n.id === inject.id));
+        if (!flows.some((n) => n.id === inject.id)) continue;
         const before = logged().length;
         await adminApi(url, 'POST', `/inject/${inject.id}`, undefined, { Accept: 'text/plain' });
         await eventually(() => logged().length > before, `a request from ${String(inject.name)}`);
+        if (inject.name === '20:00 every day') {
+          // The walkthrough's bedtime: the Kids' PIN set and their stream stopped, with its message.
+          await eventually(
+            () =>
+              /plex server \| stopped the stream of Kids on Living Room TV with the message "It's bedtime\. Plex is closed until morning\."/.test(
+                demo.output(),
+              ),
+            "the Kids' stream stopped",
+          );
+          assert.match(
+            demo.output(),
+            /plex\.tv double \| POST \/api\/v2\/home\/users\/restricted\/12345678\?pin=\*\*\*\* -> 201 Kids/,
+          );
+        }
       }
+      const deployed = examples.filter((e) =>
+        e.nodes.some((n) => flows.some((f) => f.id === n.id)),
+      );
+      assert.deepEqual(deployed.map((e) => e.name).sort(), [
+        'bedtime-routine',
+        'find-my-users',
+        'remove-a-pin',
+        'screen-time',
+      ]);
+      assert.match(
+        demo.output(),
+        /home-assistant-bedtime +not deployed: needs server-state-changed, server/,
+      );
+      assert.match(demo.output(), /Kids +is watching Bluey · Sleepytime on Living Room TV/);
       assert.ok(
-        logged().every((line) => / -> 20[01] /.test(line)),
+        logged().every(
+          (line) => / -> 20[01] /.test(line) || /\| stopped the stream of /.test(line),
+        ),
         logged().join('\n'),
       );
     });

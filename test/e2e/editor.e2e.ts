@@ -7,6 +7,7 @@ import {
   ACCOUNT_TYPE,
   ROOT,
   examplePinCredential,
+  deployableExamples,
   examplesAsFlows,
   loadExamples,
   nodeId,
@@ -70,6 +71,8 @@ describe('end to end: the editor in headless Chromium', function () {
     double = new PlexTvDouble({ token });
     await double.start();
     runtime = await startRuntime('editor');
+    // home-assistant-bedtime needs the Home Assistant nodes, which this runtime has not.
+    const { usable } = await deployableExamples(runtime.url, loadExamples());
     const account = {
       id: nodeId('editor:plex-account'),
       type: ACCOUNT_TYPE,
@@ -82,9 +85,7 @@ describe('end to end: the editor in headless Chromium', function () {
       maxConcurrent: 4,
       credentials: { token },
     };
-    await runtime.nodeRed.deploy(
-      examplesAsFlows(loadExamples(), account, examplePinCredential('2468')),
-    );
+    await runtime.nodeRed.deploy(examplesAsFlows(usable, account, examplePinCredential('2468')));
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.on('response', (response) => {
@@ -270,9 +271,10 @@ describe('end to end: the editor in headless Chromium', function () {
   });
 
   it('marks a set-PIN node without a PIN with the warning triangle until 4 digits are typed', async () => {
-    const [deployed] = await page.evaluate(() =>
+    const deployedPins = await page.evaluate(() =>
       RED.nodes.filterNodes({ type: 'plex-set-pin' }).map((n) => n.id),
     );
+    const [deployed] = deployedPins;
     assert.ok(deployed, 'the bedtime-routine example is deployed with a PIN');
     await showTabOf(page, deployed);
     assert.equal(await warning(page, deployed).count(), 0, 'a deployed PIN: no triangle');
@@ -293,8 +295,9 @@ describe('end to end: the editor in headless Chromium', function () {
             RED.nodes
               .filterNodes({ type: 'plex-set-pin' })
               .map((n) => n.id)
-              .find((id) => id !== before),
-          deployed,
+              .find((id) => !before.includes(id)),
+          // The copy has new ids: none of the examples' own.
+          [...deployedPins, ...loadExamples().flatMap((e) => e.nodes.map((n) => n.id))],
         ),
       'the imported set-PIN node',
     );
@@ -332,16 +335,20 @@ describe('end to end: the editor in headless Chromium', function () {
     await pin.waitFor({ state: 'detached' });
     await triangle.waitFor({ state: 'detached' });
 
-    // The imported remove-PIN node needs its account too, before the flows deploy cleanly.
-    const removePin = await page.evaluate(
-      (z) => RED.nodes.filterNodes({ type: 'plex-remove-pin', z }).map((n) => n.id)[0],
-      await page.evaluate((id) => RED.nodes.node(id)?.z ?? '', imported),
-    );
-    await page.locator(`[id="${removePin}"] .red-ui-flow-node`).dblclick();
-    await page.locator('select#node-input-account').selectOption({ label: 'My Plex Home' });
-    await page.locator('#node-dialog-ok').click();
-    await page.locator('select#node-input-account').waitFor({ state: 'detached' });
-    await warning(page, removePin).waitFor({ state: 'detached' });
+    // The imported remove-PIN and stop-streams nodes need their account too, before the flows
+    // deploy cleanly.
+    const tab = await page.evaluate((id) => RED.nodes.node(id)?.z ?? '', imported);
+    for (const type of ['plex-remove-pin', 'plex-stop-streams']) {
+      const other = await page.evaluate(
+        ([type, z]) => RED.nodes.filterNodes({ type, z }).map((n) => n.id)[0],
+        [type, tab],
+      );
+      await page.locator(`[id="${other}"] .red-ui-flow-node`).dblclick();
+      await page.locator('select#node-input-account').selectOption({ label: 'My Plex Home' });
+      await page.locator('#node-dialog-ok').click();
+      await page.locator('select#node-input-account').waitFor({ state: 'detached' });
+      await warning(page, other).waitFor({ state: 'detached' });
+    }
     importedSetPin = imported;
   });
 

@@ -11,6 +11,8 @@ import { newToken, startRuntime, type Runtime } from './support';
 
 const CLIENT_ID = '3b7f0c1e-9a4d-4e2b-8c6f-1d2e3f4a5b6c';
 const PICKER = '/plex-account/users';
+/** The Server setting's picker: the same rules. */
+const SERVER_PICKER = '/plex-account/servers';
 const PASSWORDS = { admin: 'admin-password-5e1f', viewer: 'viewer-password-9c2d' };
 
 /** The bcrypt Node-RED itself checks passwords with. */
@@ -45,15 +47,20 @@ async function signIn(url: string, user: keyof typeof PASSWORDS): Promise<Record
 interface PickerAnswer {
   status: number;
   cacheControl: string | null;
-  body: { users?: Array<{ id: number; title: string }>; error?: { code: string } };
+  body: {
+    users?: Array<{ id: number; title: string }>;
+    servers?: Array<{ name: string }>;
+    error?: { code: string };
+  };
 }
 
 async function pick(
   url: string,
   body: Record<string, unknown>,
   headers: Record<string, string>,
+  route = PICKER,
 ): Promise<PickerAnswer> {
-  const response = await fetch(`${url}${PICKER}`, {
+  const response = await fetch(`${url}${route}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...headers },
     body: JSON.stringify(body),
@@ -83,8 +90,8 @@ for (const anonymous of ['none', 'read'] as const) {
     /** Everything the picker answered, to search for the tokens at the end. */
     const said: string[] = [];
 
-    const call = async (caller: Caller, body: Record<string, unknown>) => {
-      const answer = await pick(runtime.url, body, as[caller]);
+    const call = async (caller: Caller, body: Record<string, unknown>, route = PICKER) => {
+      const answer = await pick(runtime.url, body, as[caller], route);
       said.push(JSON.stringify(answer));
       return answer;
     };
@@ -152,17 +159,26 @@ for (const anonymous of ['none', 'read'] as const) {
         ['pending settings pointing at another local server', pending],
         ['a URL alone', () => ({ id: 'acc', baseUrl: `${elsewhere.url}/internal` })],
       ];
-      for (const [what, body] of refused) {
-        it(`${reader}: ${what} is refused with 403; that server sees no connection at all`, async () => {
-          const before = double.requests.length;
-          const answer = await call(reader, body());
-          assert.equal(answer.status, 403, JSON.stringify(answer));
-          assert.equal(answer.body.error?.code, 'FORBIDDEN');
-          assert.equal(answer.cacheControl, 'no-store');
-          assert.equal(elsewhere.connections, 0, 'no connection to the other server');
-          assert.equal(double.requests.length, before, 'nor a request to the deployed one');
-        });
+      for (const route of [PICKER, SERVER_PICKER]) {
+        for (const [what, body] of refused) {
+          it(`${reader}: ${what} is refused with 403 at ${route}; that server sees no connection at all`, async () => {
+            const before = double.requests.length;
+            const answer = await call(reader, body(), route);
+            assert.equal(answer.status, 403, JSON.stringify(answer));
+            assert.equal(answer.body.error?.code, 'FORBIDDEN');
+            assert.equal(answer.cacheControl, 'no-store');
+            assert.equal(elsewhere.connections, 0, 'no connection to the other server');
+            assert.equal(double.requests.length, before, 'nor a request to the deployed one');
+          });
+        }
       }
+
+      it(`${reader}: the deployed account's servers, names only`, async () => {
+        const answer = await call(reader, { id: 'acc' }, SERVER_PICKER);
+        assert.equal(answer.status, 200, JSON.stringify(answer));
+        assert.equal(answer.cacheControl, 'no-store');
+        assert.deepEqual(answer.body.servers, []);
+      });
     }
 
     if (anonymous === 'none') {

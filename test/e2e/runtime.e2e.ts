@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BODIES, PlexTvDouble, type Fault } from '../double/plex-tv-double';
+import { PlexServerDouble, SERVER_TOKEN } from '../double/plex-server-double';
 import {
   ROOT,
   adminApi,
   examplePinCredential,
   examplesAsFlows,
+  homeAssistantPackage,
   loadExamples,
   packageInfo,
   plexInjects,
@@ -128,6 +130,8 @@ function endpoint(
 describe('end to end: a real Node-RED runtime with the packed package', function () {
   this.timeout(120_000);
   let double: PlexTvDouble;
+  /** The account's Plex Media Server, listed in the double's resources. */
+  let server: PlexServerDouble;
   let runtime: Runtime;
   const token = newToken();
   const pin = '7305';
@@ -142,12 +146,17 @@ describe('end to end: a real Node-RED runtime with the packed package', function
   before(async () => {
     double = new PlexTvDouble({ token });
     await double.start();
-    runtime = await startRuntime('runtime');
+    server = new PlexServerDouble();
+    await server.start();
+    double.resources = [await server.resource()];
+    // The Home Assistant nodes beside ours, as in Home Assistant's Node-RED add-on.
+    runtime = await startRuntime('runtime', {}, [homeAssistantPackage()]);
   });
 
   after(async () => {
     await runtime?.stop();
     await double?.stop();
+    await server?.stop();
   });
 
   describe('installed from the tarball', () => {
@@ -201,6 +210,9 @@ describe('end to end: a real Node-RED runtime with the packed package', function
           filter: '',
           filterType: 'str',
         }),
+        // Its own account: the choice of server is kept per account.
+        account('acc-servers', { baseUrl: double.url }, token),
+        ...endpoint('sessions', 'acc-servers', 1200, { type: 'plex-sessions', server: '' }),
       ]);
     });
 
@@ -265,6 +277,8 @@ describe('end to end: a real Node-RED runtime with the packed package', function
       pin?: string;
       /** Adds a managed user, and a second one with the same title, to the Home first. */
       home?: { id: number; title: string };
+      /** Lists a second owned server in the account's resources first. */
+      secondServer?: true;
       statusCode?: number;
       plexCode?: number;
       requests: number;
@@ -278,6 +292,8 @@ describe('end to end: a real Node-RED runtime with the packed package', function
         home: { id: 34567890, title: 'Twin' },
         requests: 1,
       },
+      // Two owned servers and a blank Server setting: only plex.tv's resources are asked.
+      { code: 'AMBIGUOUS_SERVER', route: 'sessions', secondServer: true, requests: 1 },
       // The administrator's name: the list is asked, the PIN endpoint is not.
       { code: 'NOT_MANAGED', route: 'not-managed', userId: 'Parent', requests: 1 },
       { code: 'NOT_CONFIGURED', route: 'no-token', requests: 0 },
@@ -358,7 +374,12 @@ describe('end to end: a real Node-RED runtime with the packed package', function
           double.users.set(c.home.id, { ...twin, id: c.home.id });
           double.users.set(c.home.id + 1, { ...twin, id: c.home.id + 1 });
         }
+        const servers = double.resources;
+        if (c.secondServer) {
+          double.resources = [...servers, { ...servers[0], name: 'Cabin', clientIdentifier: 'c' }];
+        }
         const answer = await call(c.route, { userId: c.userId ?? 23456789, pin: c.pin });
+        double.resources = servers;
         assert.equal(answer.output, 2, JSON.stringify(answer));
         assert.equal(answer.error?.code, c.code, JSON.stringify(answer));
         assert.equal(answer.error?.statusCode, c.statusCode);
@@ -390,6 +411,7 @@ describe('end to end: a real Node-RED runtime with the packed package', function
       assert.ok(answers.length >= cases.length, 'answers were recorded');
       for (const text of everything) {
         assert.ok(!text.includes(token), 'token found');
+        assert.ok(!text.includes(SERVER_TOKEN), "the server's token found");
         assert.ok(!text.includes(pin), 'PIN found');
       }
     });
@@ -411,24 +433,47 @@ describe('end to end: a real Node-RED runtime with the packed package', function
       const typeOf = new Map(examples.flatMap((e) => e.nodes).map((n) => [n.id, n.type]));
       for (const inject of injects) {
         double.reset();
+        server.reset();
         const target = typeOf.get((inject.wires as string[][])[0][0]);
-        // The list for plex-home-users; the PIN change for the PIN nodes (after a name look-up).
-        const expected =
+        // The list for plex-home-users; the PIN change for the PIN nodes (after a name look-up);
+        // the server's sessions list for the stream nodes.
+        const [where, expected] =
           target === 'plex-home-users'
-            ? 'GET /api/v2/home/users'
-            : 'POST /api/v2/home/users/restricted/';
+            ? [double, 'GET /api/v2/home/users']
+            : target === 'plex-sessions' || target === 'plex-stop-streams'
+              ? [server, 'GET /status/sessions']
+              : [double, 'POST /api/v2/home/users/restricted/'];
         await adminApi(runtime.url, 'POST', `/inject/${inject.id}`, undefined, {
           Accept: 'text/plain',
         });
         await eventually(
-          () => double.requests.some((r) => `${r.method} ${r.path}`.startsWith(expected)),
+          () => where.requests.some((r) => `${r.method} ${r.path}`.startsWith(expected)),
           `${expected}… from inject ${inject.id} (${target})`,
         );
+        if (inject.name === '20:00 every day') {
+          // bedtime-routine: the Kids' PIN set, and the Kids' stream stopped with its reason.
+          await eventually(() => server.stops.length === 1, "the Kids' stream stopped");
+          assert.deepEqual(server.stops, [
+            {
+              sessionId: 'kids-living-room-1',
+              reason: "It's bedtime. Plex is closed until morning.",
+            },
+          ]);
+          assert.equal(double.users.get(12345678)?.pin, pin);
+        }
         for (const request of double.requests) {
           assert.equal(request.headers['x-plex-token'], token);
           assert.ok(!request.url.includes(token));
         }
       }
+      assert.equal(server.stops.length, 1, 'bedtime stopped a stream');
+      // home-assistant-bedtime deployed with the Home Assistant nodes: no type was missing, and
+      // none of this package's nodes reported an error (its Home Assistant is simply not there).
+      const log = runtime.nodeRed.log();
+      assert.doesNotMatch(log, /Waiting for missing types|Unknown type|unknown node type/i);
+      const deployed = await adminApi<Array<{ type: string }>>(runtime.url, 'GET', '/flows');
+      assert.ok(deployed.some((n) => n.type === 'server-state-changed'));
+      assert.doesNotMatch(log, /\[(error|warn)\] \[plex-(?!account)/);
       assert.ok(!runtime.nodeRed.log().includes(pin), 'no PIN in the log');
       assert.ok(!JSON.stringify(await adminApi(runtime.url, 'GET', '/flows')).includes(pin));
     });

@@ -49,12 +49,16 @@ export interface Runtime {
 export async function startRuntime(
   name: string,
   settings: Omit<SettingsOptions, 'credentialSecret'> = {},
+  /** Other packages installed beside ours (npm specs). */
+  others: string[] = [],
 ): Promise<Runtime> {
   const userDir = fs.mkdtempSync(path.join(workDir, `${name}-`));
-  await prepareUserDir(userDir, await packedPackage(), {
-    credentialSecret: randomBytes(16).toString('hex'),
-    ...settings,
-  });
+  await prepareUserDir(
+    userDir,
+    await packedPackage(),
+    { credentialSecret: randomBytes(16).toString('hex'), ...settings },
+    others,
+  );
   const nodeRed = await NodeRedProcess.start({ userDir, port: 0 });
   started.add(nodeRed);
   void nodeRed.exit.then(() => started.delete(nodeRed));

@@ -6,6 +6,8 @@ import { NODE_CASES } from './cases';
 import { KIDS, PIN } from './shapes';
 import {
   useDouble,
+  targets,
+  type Target,
   checkInvariants,
   completed,
   figures,
@@ -29,15 +31,20 @@ const LAUGHS =
   ']>';
 
 interface Context {
+  /** The stand-in whose answer is replaced (plex.tv, or the media server). */
   double: PlexTvDouble;
   /** A second server, standing for any host that is not plex.tv. */
   other: PlexTvDouble;
+  /** The token of the requests it receives. */
+  token: string;
+  /** The request whose answer is replaced. */
+  path: RegExp;
 }
 
 /** One way plex.tv (or whatever stands in its place) can answer, and what the node must make of it. */
 interface Answer {
   what: string;
-  fault?: (nodeCase: NodeCase, context: Context) => Fault;
+  fault?: (nodeCase: Pick<NodeCase, 'xmlAnswer' | 'jsonAnswer'>, context: Context) => Fault;
   /** Another place to send the request to, for answers that are no HTTP at all. */
   baseUrl?: () => Promise<string>;
   /** The account's timeout for this answer, when the default would cut it short. */
@@ -118,8 +125,8 @@ const ANSWERS: Answer[] = [
   },
   {
     what: '500 with an error that names the token',
-    fault: () =>
-      status(500, `<errors><error code="1" message="bad token ${DOUBLE_TOKEN}"/></errors>`),
+    fault: (_c, { token }) =>
+      status(500, `<errors><error code="1" message="bad token ${token}"/></errors>`),
     expect: 'SERVER_ERROR',
   },
   { what: '502 with HTML', fault: () => status(502, BODIES.html), expect: 'SERVER_ERROR' },
@@ -239,7 +246,8 @@ const ANSWERS: Answer[] = [
     retries: 2,
     expect: 'SERVER_ERROR',
     hostile: true,
-    check: (_output, { double }) => assert.equal(double.requests.length, 3, 'three attempts'),
+    check: (_output, { double, path }) =>
+      assert.equal(double.requests.filter((r) => path.test(r.path)).length, 3, 'three attempts'),
   },
   {
     what: 'a megabyte of JSON [',
@@ -462,55 +470,69 @@ describe('reliability: bad answers', () => {
   });
 
   for (const nodeCase of NODE_CASES) {
-    for (const answer of ANSWERS) {
-      const expect = nodeCase.expectations?.[answer.what] ?? answer.expect;
-      it(`${nodeCase.type}: ${answer.what} -> ${expect}, output 2 wired and not`, async function () {
-        this.timeout(2 * (answer.timeout ?? TIMEOUT_MS) + 20_000);
-        const double = currentDouble();
-        const context = { double, other };
-        const baseUrl = answer.baseUrl ? await answer.baseUrl() : double.url;
-        const retries = answer.retries ?? 0;
-        let block = 0;
-        for (const errorWired of [true, false]) {
-          double.reset();
-          if (answer.fault) double.inject(answer.fault(nodeCase, context), retries + 1);
-          const flow = await loadCase(nodeCase, double, {
-            errorWired,
-            account: { baseUrl, timeout: answer.timeout ?? TIMEOUT_MS, retries },
-          });
-          const msg = nodeCase.good();
-          const ms = await measureBlock(`${nodeCase.type}, ${answer.what}`, async () => {
-            const tags = sendTagged(flow, [msg]);
-            tally.answers++;
-            await completed(flow, 1, (answer.timeout ?? TIMEOUT_MS) + 10_000);
-            checkInvariants(flow, tags, { errorWired }, [DOUBLE_TOKEN, ...nodeCase.secrets]);
-          });
-          block = Math.max(block, ms);
-          const tags = new Set([(msg as { rel: string }).rel]);
-          if (answer.fault) {
-            assert.match(
-              double.requests[0]?.path ?? '',
-              nodeCase.path,
-              'the answer went to a real request',
+    const from = nodeCase.mediaServer ? ['plex.tv', 'the server'] : ['plex.tv'];
+    for (const [which, source] of from.entries()) {
+      for (const answer of ANSWERS) {
+        const expectations =
+          which === 0 ? nodeCase.expectations : nodeCase.mediaServer?.expectations;
+        const expect = expectations?.[answer.what] ?? answer.expect;
+        const title = `${nodeCase.type}${which ? ', from the server' : ''}: ${answer.what}`;
+        it(`${title} -> ${expect}, output 2 wired and not`, async function () {
+          this.timeout(2 * (answer.timeout ?? TIMEOUT_MS) + 20_000);
+          const plexTv = currentDouble();
+          const target: Target = targets(nodeCase)[which];
+          const double = target.double;
+          const context = { double, other, token: target.token, path: target.path };
+          const moved = answer.baseUrl ? await answer.baseUrl() : undefined;
+          const retries = answer.retries ?? 0;
+          let block = 0;
+          for (const errorWired of [true, false]) {
+            plexTv.reset();
+            double.reset();
+            // An unreachable far end: plex.tv's URL, or the one connection listed for the server.
+            const baseUrl = which === 0 ? (moved ?? plexTv.url) : plexTv.url;
+            if (which === 1 && moved) {
+              plexTv.resources[0].connections = [{ uri: moved, local: true, relay: false }];
+            }
+            if (answer.fault) {
+              const fault = { ...answer.fault(target, context), only: target.path };
+              double.inject(fault, retries + 1);
+            }
+            const flow = await loadCase(nodeCase, plexTv, {
+              errorWired,
+              account: { baseUrl, timeout: answer.timeout ?? TIMEOUT_MS, retries },
+            });
+            const msg = nodeCase.good();
+            const ms = await measureBlock(`${title}`, async () => {
+              const tags = sendTagged(flow, [msg]);
+              tally.answers++;
+              await completed(flow, 1, (answer.timeout ?? TIMEOUT_MS) + 10_000);
+              checkInvariants(flow, tags, { errorWired }, [DOUBLE_TOKEN, ...nodeCase.secrets]);
+            });
+            block = Math.max(block, ms);
+            const tags = new Set([(msg as { rel: string }).rel]);
+            if (answer.fault) {
+              assert.ok(
+                double.requests.some((r) => target.path.test(r.path)),
+                `the answer went to a real request (${source})`,
+              );
+            }
+            const { msg: out, code } = outcomeOf(flow, [...tags][0]);
+            assert.equal(out, msg, 'the incoming msg is sent on');
+            assert.equal(code ?? 'ok', expect, JSON.stringify(out.error));
+            const output = flow.everythingSaid();
+            assert.ok(
+              output.length < 1024 * 1024,
+              `what the node said stays small (${output.length} chars)`,
             );
+            answer.check?.(output, context);
+            await helper.unload();
           }
-          const { msg: out, code } = outcomeOf(flow, [...tags][0]);
-          assert.equal(out, msg, 'the incoming msg is sent on');
-          assert.equal(code ?? 'ok', expect, JSON.stringify(out.error));
-          const output = flow.everythingSaid();
-          assert.ok(
-            output.length < 1024 * 1024,
-            `what the node said stays small (${output.length} chars)`,
-          );
-          answer.check?.(output, context);
-          await helper.unload();
-        }
-        if (answer.hostile) {
-          figures.push(
-            `${nodeCase.type}, ${answer.what}: longest event-loop block ${block.toFixed(0)} ms`,
-          );
-        }
-      });
+          if (answer.hostile) {
+            figures.push(`${title}: longest event-loop block ${block.toFixed(0)} ms`);
+          }
+        });
+      }
     }
   }
 });

@@ -9,6 +9,7 @@ import { NODE_CASES } from './cases';
 import { hostileProxy } from './shapes';
 import {
   useDouble,
+  actionTarget,
   checkInvariants,
   completed,
   loadCase,
@@ -419,7 +420,9 @@ describe('reliability: fuzz', () => {
           fc.asyncProperty(status, body, async (code, text) => {
             // Node's HTTP server refuses to send a body with these statuses.
             const answer = code === 204 || code === 304 ? '' : text;
-            double.inject({ kind: 'status', status: code, body: answer });
+            // Where good() ends: plex.tv, or the media server (plex.tv's resources are cached).
+            const target = actionTarget(nodeCase);
+            target.double.inject({ kind: 'status', status: code, body: answer, only: target.path });
             const before = flow.completions.length;
             const tags = sendTagged(flow, [nodeCase.good()]);
             tally.answers++;

@@ -5,6 +5,7 @@ import { helper, waitFor, type LoadedFlow } from '../support/flow';
 import { NODE_CASES } from './cases';
 import {
   useDouble,
+  actionTarget,
   checkInvariants,
   completed,
   figures,
@@ -28,13 +29,17 @@ interface Loaded {
   late: Set<string>;
 }
 
-/** A flow that answered EARLY messages, with IN_FLIGHT more now stuck at (or queued for) plex.tv. */
+/**
+ * A flow that answered EARLY messages, with IN_FLIGHT more now stuck at (or queued for) the
+ * stand-in they end at: plex.tv, or the media server found through it.
+ */
 async function stuckFlow(
   nodeCase: NodeCase,
-  double: PlexTvDouble,
+  plexTv: PlexTvDouble,
   options: { errorWired?: boolean; retries?: number; fault?: 'hang' | 'retry-later' } = {},
 ): Promise<Loaded> {
-  const flow = await loadCase(nodeCase, double, {
+  const { double, path } = actionTarget(nodeCase);
+  const flow = await loadCase(nodeCase, plexTv, {
     errorWired: options.errorWired ?? true,
     account: { timeout: 60_000, maxConcurrent: MAX_CONCURRENT, retries: options.retries ?? 0 },
   });
@@ -46,18 +51,19 @@ async function stuckFlow(
   assert.equal(flow.user.length, EARLY, 'the flow works before the fault');
   if (options.fault === 'retry-later') {
     double.inject(
-      { kind: 'status', status: 503, body: '', headers: { 'Retry-After': '30' } },
+      { kind: 'status', status: 503, body: '', headers: { 'Retry-After': '30' }, only: path },
       Infinity,
     );
   } else {
-    double.inject({ kind: 'hang' }, Infinity);
+    double.inject({ kind: 'hang', only: path }, Infinity);
   }
   const late = sendTagged(
     flow,
     Array.from({ length: IN_FLIGHT }, () => nodeCase.good()),
   );
   if (options.fault === 'retry-later') {
-    await waitFor(() => double.requests.length >= EARLY + IN_FLIGHT, 'every request refused once');
+    const asked = () => double.requests.filter((r) => path.test(r.path)).length;
+    await waitFor(() => asked() >= EARLY + IN_FLIGHT, 'every request refused once');
   } else {
     await waitFor(() => double.inFlight >= MAX_CONCURRENT, `${MAX_CONCURRENT} requests at plex.tv`);
   }
@@ -86,7 +92,8 @@ async function closeUnder(
   assert.ok(closeMs < CLOSE_BOUND_MS, `close took ${closeMs} ms`);
   await new Promise((resolve) => setTimeout(resolve, 50));
   assert.equal(flow.sent.length, sentBefore, 'nothing sent after close');
-  await waitFor(() => double.inFlight === 0, 'every request to plex.tv ended');
+  const target = actionTarget(nodeCase).double;
+  await waitFor(() => double.inFlight === 0 && target.inFlight === 0, 'every request ended');
   return flow;
 }
 
@@ -114,6 +121,7 @@ describe('reliability: runtime faults', () => {
           helper.setFlows(flow.definition, 'full', flow.credentials),
         );
         double.reset();
+        actionTarget(nodeCase).double.reset();
         const answer = await probe(nodeCase.good());
         assert.equal(answer.output, 1, 'the redeployed node works');
       });
@@ -140,10 +148,11 @@ describe('reliability: runtime faults', () => {
             ),
           );
           double.reset();
+          actionTarget(nodeCase).double.reset();
           const answer = await probe(nodeCase.good());
           assert.equal(answer.output, 2);
           assert.equal((answer.msg as { error?: { code: string } }).error?.code, 'NOT_CONFIGURED');
-          assert.equal(double.requests.length, 0);
+          assert.equal(double.requests.length + actionTarget(nodeCase).double.requests.length, 0);
         });
       }
 
@@ -172,11 +181,12 @@ describe('reliability: runtime faults', () => {
       });
 
       for (const errorWired of [true, false]) {
-        it(`plex.tv goes away with requests in flight, output 2 ${errorWired ? 'wired' : 'not wired'}`, async () => {
+        const away = nodeCase.mediaServer ? 'the server' : 'plex.tv';
+        it(`${away} goes away with requests in flight, output 2 ${errorWired ? 'wired' : 'not wired'}`, async () => {
           const double = currentDouble();
           const { flow, early, late } = await stuckFlow(nodeCase, double, { errorWired });
           tally.faults++;
-          await double.stop();
+          await actionTarget(nodeCase).double.stop();
           await completed(flow, EARLY + IN_FLIGHT);
           const secrets = [DOUBLE_TOKEN, ...nodeCase.secrets];
           checkInvariants(flow, early, { errorWired }, secrets);

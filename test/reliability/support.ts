@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { NodeMessage } from 'node-red';
 import { DOUBLE_TOKEN, type PlexTvDouble } from '../double/plex-tv-double';
+import { PlexServerDouble, SERVER_TOKEN } from '../double/plex-server-double';
 import {
   helper,
   loadFlow,
@@ -57,6 +58,61 @@ export interface NodeCase {
   expectations?: Record<string, string>;
   /** The path the request of `good()` goes to. */
   path: RegExp;
+  /**
+   * For nodes that go on to a Plex Media Server (found through plex.tv's resources, which
+   * `path`, `xmlAnswer` and `jsonAnswer` then describe): the server's request that `good()`
+   * ends in, its answers in the same shapes, and where the server reads them differently.
+   */
+  mediaServer?: {
+    path: RegExp;
+    xmlAnswer(users: string): string;
+    jsonAnswer(user: Record<string, unknown>): string;
+    expectations?: Record<string, string>;
+  };
+}
+
+/** A stand-in a table sends its answers from: plex.tv, or the Plex Media Server after it. */
+export interface Target {
+  what: 'plex.tv' | 'the server';
+  double: PlexTvDouble;
+  /** The request whose answers the table replaces. */
+  path: RegExp;
+  /** The token of the requests it receives. */
+  token: string;
+  xmlAnswer(users: string): string;
+  jsonAnswer(user: Record<string, unknown>): string;
+  expectations?: Record<string, string>;
+}
+
+let plexTvNow: PlexTvDouble | undefined;
+let serverNow: PlexServerDouble | undefined;
+
+/** The Plex Media Server stand-in of the current test (listed in plex.tv's resources). */
+export function currentServer(): PlexServerDouble {
+  if (!serverNow) throw new Error('no server stand-in outside a test');
+  return serverNow;
+}
+
+/** Every stand-in whose answers matter to `nodeCase`: plex.tv, then its media server if any. */
+export function targets(nodeCase: NodeCase): Target[] {
+  if (!plexTvNow) throw new Error('no double outside a test');
+  const plexTv: Target = {
+    what: 'plex.tv',
+    double: plexTvNow,
+    path: nodeCase.path,
+    token: DOUBLE_TOKEN,
+    xmlAnswer: nodeCase.xmlAnswer,
+    jsonAnswer: nodeCase.jsonAnswer,
+    expectations: nodeCase.expectations,
+  };
+  const server = nodeCase.mediaServer;
+  if (!server) return [plexTv];
+  return [plexTv, { what: 'the server', double: currentServer(), token: SERVER_TOKEN, ...server }];
+}
+
+/** The stand-in that answers the last request of `good()`: where its messages end up waiting. */
+export function actionTarget(nodeCase: NodeCase): Target {
+  return targets(nodeCase).at(-1) as Target;
 }
 
 /** Figures the suite counts, printed at the end as one line. */
@@ -300,13 +356,25 @@ export async function completed(flow: LoadedFlow, count: number, ms = 10_000): P
 
 export { helper };
 
-/** useNodeRedWithDouble, and after each test: no request the double saw had the token in its URL. */
+/**
+ * useNodeRedWithDouble, with a Plex Media Server stand-in listed in the double's resources,
+ * and after each test: no request either saw had a token in its URL.
+ */
 export function useDouble(): () => PlexTvDouble {
   const current = useNodeRedWithDouble();
-  afterEach(() => {
-    const leaked = current().requests.filter((r) => r.url.includes(DOUBLE_TOKEN)).length;
-    tally.leaks += leaked;
-    assert.equal(leaked, 0, 'the token in a request URL');
+  beforeEach(async () => {
+    plexTvNow = current();
+    serverNow = new PlexServerDouble();
+    await serverNow.start();
+    plexTvNow.resources = [await serverNow.resource()];
+  });
+  afterEach(async () => {
+    const server = currentServer();
+    await server.stop();
+    const urls = [...current().requests, ...server.requests].map((r) => r.url);
+    const leaked = urls.filter((url) => url.includes(DOUBLE_TOKEN) || url.includes(SERVER_TOKEN));
+    tally.leaks += leaked.length;
+    assert.equal(leaked.length, 0, 'a token in a request URL');
   });
   return current;
 }
