@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import util from 'node:util';
 import sinon from 'sinon';
 import type { NodeMessage } from 'node-red';
-import { failWith, helper, loadFlow, send, useNodeRedWithDouble, waitFor } from './support/flow';
+import {
+  failWith,
+  helper,
+  loadFlow,
+  send,
+  useNodeRedWithDouble,
+  waitFor,
+  withoutMessageIds,
+} from './support/flow';
 import { clockAt } from './support/nodes';
 import { BODIES, DOUBLE_TOKEN, PlexTvDouble, type Fault } from './double/plex-tv-double';
 import type { PlexErrorObject } from '../src/lib/errors';
@@ -189,8 +197,8 @@ describe('plex-set-pin node', () => {
       ];
       /** Whether `msg` shows the PIN: serialised, inspected, or read at its path (inherited too). */
       const holdsPin = (msg: unknown, path: string) =>
-        JSON.stringify(msg ?? null).includes(PIN) ||
-        util.inspect(msg, { depth: 8, showHidden: true }).includes(PIN) ||
+        withoutMessageIds(JSON.stringify(msg ?? null)).includes(PIN) ||
+        withoutMessageIds(util.inspect(msg, { depth: 8, showHidden: true })).includes(PIN) ||
         path
           .split('.')
           .reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], msg) === PIN;

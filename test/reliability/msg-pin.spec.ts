@@ -3,7 +3,7 @@ import util from 'node:util';
 import type { NodeMessage } from 'node-red';
 import { DOUBLE_TOKEN } from '../double/plex-tv-double';
 import { KIDS, hostileProxy } from './shapes';
-import { helper, loadFlow } from '../support/flow';
+import { helper, loadFlow, withoutMessageIds } from '../support/flow';
 import { checkInvariants, completed, reportedErrors, tally, useDouble, type Out } from './support';
 
 const PIN = '1357';
@@ -101,7 +101,7 @@ function holdsPin(msg: unknown, path: string): boolean {
   } catch {
     value = undefined;
   }
-  return text.includes(PIN) || value === PIN;
+  return withoutMessageIds(text).includes(PIN) || value === PIN;
 }
 
 let nextTag = 0;

@@ -8,6 +8,7 @@ import {
   loadFlow,
   useNodeRedWithDouble,
   waitFor,
+  withoutMessageIds,
   type FlowOptions,
   type LoadedFlow,
 } from '../support/flow';
@@ -276,8 +277,7 @@ export function checkInvariants(
   const longStatuses = flow.statuses.filter(
     (status) => String((status as { text?: unknown }).text ?? '').length > MAX_STATUS_TEXT,
   ).length;
-  // Message ids are random hex: a 4-digit PIN turns up in some of them by chance.
-  const said = flow.everythingSaid().replace(/_?msgid['"]?: ?['"][0-9a-f]+['"]/g, '_msgid');
+  const said = withoutMessageIds(flow.everythingSaid());
   const shown = secrets.filter(Boolean).map((secret) => {
     // A PIN counts on its own, not inside a longer number (a timestamp, a counter).
     const at = /^\d+$/.test(secret)

@@ -204,6 +204,14 @@ export async function waitFor(
   }
 }
 
+/**
+ * `text` with its message ids blanked out: they are random hex, so a 4-digit PIN turns up in
+ * some of them by chance. Searches for a secret run on this.
+ */
+export function withoutMessageIds(text: string): string {
+  return text.replace(/_?msgid['"]?: ?['"][0-9a-f]+['"]/g, '_msgid');
+}
+
 function safeJson(value: unknown): string {
   try {
     return JSON.stringify(value) ?? '';
