@@ -29,6 +29,8 @@ class Run {
   ok = 0;
   failed = 0;
   sample: RunResult['sample'] = { payload: undefined, plex: undefined };
+  /** The process's CPU time when half of the messages had come out. */
+  halfway?: NodeJS.CpuUsage;
   readonly latencies: Float64Array;
   readonly finished: Promise<void>;
   private next = 0;
@@ -56,8 +58,14 @@ class Run {
     else this.failed++;
     if (this.completed === 0 && sample) this.sample = sample;
     this.completed++;
+    if (this.completed === this.half) this.halfway = process.cpuUsage();
     if (this.completed === this.n) this.resolve();
     else if (this.next < this.n) this.launch();
+  }
+
+  /** The messages that make up the first half of the run. */
+  get half(): number {
+    return Math.floor(this.n / 2);
   }
 
   private launch(): void {
@@ -135,6 +143,7 @@ async function measure(n: number, window: number, inject: Inject): Promise<RunRe
   });
   const elapsedMs = performance.now() - started;
   const spent = process.cpuUsage(cpu);
+  const secondHalf = process.cpuUsage(run.halfway ?? cpu);
   // One more timer turn, so that a block at the very end is seen too.
   await new Promise((resolve) => setTimeout(resolve, 5));
   loop.disable();
@@ -148,6 +157,8 @@ async function measure(n: number, window: number, inject: Inject): Promise<RunRe
     failed: run.failed,
     elapsedMs,
     cpuUs: spent.user + spent.system,
+    cpuSecondHalfUs: secondHalf.user + secondHalf.system,
+    secondHalfN: n - run.half,
     gcMajor: gc.major,
     gcMs: gc.ms,
     p50Ms: percentile(sorted, 50),

@@ -29,6 +29,13 @@ export interface RunResult {
   elapsedMs: number;
   /** process.cpuUsage() user + system of the measured process over the run, in microseconds. */
   cpuUs: number;
+  /**
+   * The same over the second half of the run (its last `secondHalfN` messages). Each run
+   * starts after a full GC (for the memory figures), which throws away much of V8's optimized
+   * code: the two halves show how far into the run optimizing it again goes on.
+   */
+  cpuSecondHalfUs: number;
+  secondHalfN: number;
   /** Mark-compact collections during the run, and the pause time of all collections. */
   gcMajor: number;
   gcMs: number;

@@ -157,6 +157,8 @@ interface Row {
   loopP99Ms: number;
   loopMaxMs: number;
   cpuPerMsgUs: number;
+  /** The same over the runs' second halves (see RunResult.cpuSecondHalfUs). */
+  cpuSecondHalfPerMsgUs: number;
   connections: number;
   peakConnections: number;
   peakInFlight: number;
@@ -174,7 +176,13 @@ interface Row {
   cpuRatiosDiy?: number[];
   cpuRatioFloor?: number;
   cpuRatioDiy?: number;
+  /** The per-round ratios of the second halves' CPU per message. */
+  cpuSecondHalfRatiosFloor?: number[];
+  cpuSecondHalfRatiosDiy?: number[];
 }
+
+/** CPU per message over a run's second half. */
+const secondHalfCpu = (r: RunResult) => r.cpuSecondHalfUs / r.secondHalfN;
 
 function summarise(config: Config, runs: Measured[]): Row[] {
   return VARIANTS.map((variant) => {
@@ -191,6 +199,7 @@ function summarise(config: Config, runs: Measured[]): Row[] {
       loopP99Ms: median(mine.map((r) => r.loopP99Ms)),
       loopMaxMs: Math.max(...mine.map((r) => r.loopMaxMs)),
       cpuPerMsgUs: median(mine.map((r) => r.cpuUs / r.n)),
+      cpuSecondHalfPerMsgUs: median(mine.map(secondHalfCpu)),
       connections: Math.max(...mine.map((r) => r.connections)),
       peakConnections: Math.max(...mine.map((r) => r.peakConnections)),
       peakInFlight: Math.max(...mine.map((r) => r.peakInFlight)),
@@ -213,6 +222,9 @@ function summarise(config: Config, runs: Measured[]): Row[] {
       row.rateRatiosFloor = ratios('floor', (r, pair) => pair.elapsedMs / r.elapsedMs);
       row.cpuRatioFloor = median(row.cpuRatiosFloor);
       row.cpuRatioDiy = median(row.cpuRatiosDiy);
+      const late = (r: Measured, pair: Measured) => secondHalfCpu(r) / secondHalfCpu(pair);
+      row.cpuSecondHalfRatiosFloor = ratios('floor', late);
+      row.cpuSecondHalfRatiosDiy = ratios('diy', late);
     }
     return row;
   });
@@ -317,6 +329,20 @@ function headline(rows: Row[], runs: MeasuredAt[], load: LoadTime) {
     requireWithClientCpuMs: load.require.withClient.cpu.median,
     deployCpuMs: load.starts.deploy.account.cpu.median,
   };
+}
+
+/**
+ * The CPU per message and ratios over the runs' second halves, row by row, beside the whole
+ * runs': how far into a run the warm-up after the full GC before it reaches. Not a target.
+ */
+function describeWarmUp(rows: Row[]): string[] {
+  const ours = rows.filter((r) => r.variant === 'ours' && r.latencyMs === 0);
+  const show = (values: number[] | undefined) =>
+    values?.length ? `${median(values).toFixed(2)} (${showRange(spread(values), 2)})` : 'n/a';
+  return ours.map(
+    (r) =>
+      `warm-up: lat 0 N ${r.n}, CPU/msg ours over each run's second half ${fmt(r.cpuSecondHalfPerMsgUs, 0)} µs (whole run ${fmt(r.cpuPerMsgUs, 0)}); ÷ floor per round ${show(r.cpuSecondHalfRatiosFloor)} (whole runs ${show(r.cpuRatiosFloor)}), ÷ diy ${show(r.cpuSecondHalfRatiosDiy)}`,
+  );
 }
 
 interface Target {
@@ -461,7 +487,7 @@ async function main(): Promise<void> {
           runs.push(result);
           allRuns.push({ ...result, latencyMs: config.latencyMs });
           console.log(
-            `  lat ${config.latencyMs} N ${config.n} round ${round} ${child.variant}: ${((result.n / result.elapsedMs) * 1000).toFixed(1)} msg/s, ${(result.cpuUs / result.n).toFixed(0)} µs CPU/msg, ${result.gcMajor} major GC (${result.gcMs.toFixed(0)} ms GC), event loop delay p99 ${result.loopP99Ms.toFixed(1)} ms max ${result.loopMaxMs.toFixed(1)} ms, ${result.connections} conns, ${result.failed} failed`,
+            `  lat ${config.latencyMs} N ${config.n} round ${round} ${child.variant}: ${((result.n / result.elapsedMs) * 1000).toFixed(1)} msg/s, ${(result.cpuUs / result.n).toFixed(0)} µs CPU/msg (second half ${secondHalfCpu(result).toFixed(0)}), ${result.gcMajor} major GC (${result.gcMs.toFixed(0)} ms GC), event loop delay p99 ${result.loopP99Ms.toFixed(1)} ms max ${result.loopMaxMs.toFixed(1)} ms, ${result.connections} conns, ${result.failed} failed`,
           );
         }
       }
@@ -491,6 +517,7 @@ async function main(): Promise<void> {
   const targets = judge(rows, loadTime);
   for (const { what, verdict, detail } of targets)
     console.log(`target ${verdict}: ${what}${detail ? ` (${detail})` : ''}`);
+  for (const line of describeWarmUp(rows)) console.log(line);
   console.log(
     `at 40 ms, median over runs: ours ${fmt(summary.rtt40MsgPerS)} msg/s, floor ${fmt(summary.rtt40FloorMsgPerS)} msg/s (limit ${(1000 / 40) * CONCURRENCY})`,
   );

@@ -127,6 +127,20 @@ describe('parseXml', () => {
     assert.deepEqual(Object.keys(root?.attributes ?? {}), ['id', '__proto__']);
   });
 
+  it('keeps an attribute as an own key even when Object.prototype has a setter of that name', async () => {
+    // A store would go to the setter and leave no own key; the attribute must still be there.
+    Object.defineProperty(Object.prototype, 'planted', { set: () => {}, configurable: true });
+    try {
+      const root = await parseXml('<user id="1" planted="x" constructor="y"/>');
+      const attributes = root?.attributes ?? {};
+      assert.deepEqual(Object.keys(attributes), ['id', 'planted', 'constructor']);
+      assert.equal(Object.getOwnPropertyDescriptor(attributes, 'planted')?.value, 'x');
+      assert.equal(Object.getOwnPropertyDescriptor(attributes, 'constructor')?.value, 'y');
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).planted;
+    }
+  });
+
   const limits: Array<[string, string, RegExp]> = [
     [
       'nesting',

@@ -71,6 +71,32 @@ describe('Transport: what the next endpoints need', () => {
     assert.equal(error.message, 'plex.tv answered 401: Token [redacted] is not valid');
   });
 
+  it('each request sends its own token and Accept, whichever request came before', async () => {
+    const transport = plexTv();
+    const calls: Array<[token: string | null | undefined, accept: 'xml' | 'json' | undefined]> = [
+      [undefined, undefined],
+      ['typed-token-0a1b2c', 'json'],
+      [undefined, 'json'],
+      [null, undefined],
+      [undefined, 'xml'],
+    ];
+    for (const [token, accept] of calls) {
+      double.inject({ kind: 'status', status: 200, body: '<ok/>' });
+      await transport.request({ method: 'GET', path: '/api/v2/user', token, accept });
+    }
+    assert.deepEqual(
+      double.requests.map((r) => [r.headers['x-plex-token'], r.headers.accept]),
+      [
+        [DOUBLE_TOKEN, 'application/xml'],
+        ['typed-token-0a1b2c', 'application/json'],
+        [DOUBLE_TOKEN, 'application/json'],
+        [undefined, 'application/xml'],
+        [DOUBLE_TOKEN, 'application/xml'],
+      ],
+    );
+    assert.ok(double.requests.every((r) => r.headers['x-plex-device-name'] === 'Attic Pi'));
+  });
+
   it("a media server: its own URL and token, the account's pool, errors in its name", async () => {
     const account = plexTv({ timeout: 150 });
     const media = account.to({

@@ -55,6 +55,25 @@ export interface TransportOptions {
   outagePages?: boolean;
 }
 
+type Accept = 'xml' | 'json';
+type HeaderValues = Readonly<Record<string, string>>;
+
+/**
+ * A request's headers: who is calling, which kind of answer, and the token if there is one.
+ * Frozen, since one object serves every request with the transport's own token.
+ */
+function requestHeaders(
+  identity: HeaderValues,
+  accept: Accept,
+  token: string | null | undefined,
+): HeaderValues {
+  return Object.freeze({
+    ...identity,
+    Accept: accept === 'json' ? 'application/json' : 'application/xml',
+    ...(token ? { 'X-Plex-Token': token } : {}),
+  });
+}
+
 /**
  * Requests to one far end (plex.tv, or a Plex Media Server) with its token: the identity
  * headers, the timeout per attempt, retries with back-off, cancelling, reading the body up
@@ -66,7 +85,9 @@ export class Transport {
   readonly timeout: number;
   readonly retries: number;
   readonly #options: TransportOptions;
-  readonly #identity: Readonly<Record<string, string>>;
+  readonly #identity: HeaderValues;
+  /** The headers of a request with the transport's own token, built once for each kind of answer. */
+  readonly #headers: Readonly<Record<Accept, HeaderValues>>;
 
   constructor(options: TransportOptions) {
     this.baseUrl = normaliseBaseUrl(options.baseUrl, `The ${options.name} base URL`);
@@ -75,6 +96,10 @@ export class Transport {
     this.retries = options.retries;
     this.#options = options;
     this.#identity = identityHeaders(options.identity);
+    this.#headers = {
+      xml: requestHeaders(this.#identity, 'xml', options.token),
+      json: requestHeaders(this.#identity, 'json', options.token),
+    };
   }
 
   /**
@@ -124,17 +149,15 @@ export class Transport {
       controller.abort();
     }, this.timeout);
     try {
+      const accept = spec.accept === 'json' ? 'json' : 'xml';
       const token = spec.token === undefined ? this.#options.token : spec.token;
       const response = await client.request<Readable>({
         method: spec.method,
         baseURL: this.baseUrl,
         url: spec.path,
         params: spec.params,
-        headers: {
-          ...this.#identity,
-          Accept: spec.accept === 'json' ? 'application/json' : 'application/xml',
-          ...(token ? { 'X-Plex-Token': token } : {}),
-        },
+        headers:
+          spec.token === undefined ? this.#headers[accept] : requestHeaders(this.#identity, accept, token),
         signal: controller.signal,
       });
       const status = response.status;

@@ -96,13 +96,15 @@ class TreeBuilder {
     if (++this.attributes > this.limits.attributes) {
       throw new BodyLimitError(`with more than ${this.limits.attributes} attributes`);
     }
-    // defineProperty: a name like __proto__ becomes an own key, never the object's prototype.
-    Object.defineProperty(this.open_[this.open_.length - 1].attributes, name, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    const attributes = this.open_[this.open_.length - 1].attributes;
+    // A name the object already answers to (__proto__, constructor, a repeated attribute) is
+    // defined as an own key, never stored through a setter such as the prototype's. Every other
+    // name is a plain store: a descriptor for each would add half of what sax takes to parse.
+    if (name in attributes) {
+      Object.defineProperty(attributes, name, { value, enumerable: true, writable: true, configurable: true });
+    } else {
+      attributes[name] = value;
+    }
   }
 
   text(chunk: string): void {
