@@ -319,7 +319,9 @@ describe('end to end: the editor in headless Chromium', function () {
     await page.locator(`[id="${imported}"] .red-ui-flow-node`).dblclick();
     await pin.waitFor({ state: 'visible' });
     await page.locator('select#node-input-account').selectOption({ label: 'My Plex Home' });
-    await pin.fill('123');
+    // Typed key by key: Node-RED validates a field on keyup and change, not on input.
+    await pin.fill('');
+    await pin.pressSequentially('123');
     await eventually(red, 'a red PIN field');
     await page.locator('#node-dialog-ok').click();
     await pin.waitFor({ state: 'detached' });
@@ -329,7 +331,8 @@ describe('end to end: the editor in headless Chromium', function () {
     assert.equal(await triangle.count(), 1);
     // 4 digits: the field and the node are fine.
     await page.locator(`[id="${imported}"] .red-ui-flow-node`).dblclick();
-    await pin.fill('2468');
+    await pin.fill('');
+    await pin.pressSequentially('2468');
     await eventually(async () => !(await red()), 'the red gone');
     await page.locator('#node-dialog-ok').click();
     await pin.waitFor({ state: 'detached' });
