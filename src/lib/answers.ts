@@ -37,7 +37,7 @@ export async function readUser(answer: Answer): Promise<PlexUser> {
 }
 
 /** A 2xx body, parsed within the limits; a body over them is BAD_RESPONSE. */
-async function readBody(answer: Answer): Promise<{ xml?: XmlElement; json?: unknown }> {
+export async function readBody(answer: Answer): Promise<{ xml?: XmlElement; json?: unknown }> {
   try {
     return await parseBody(answer.body);
   } catch (error) {
@@ -46,7 +46,8 @@ async function readBody(answer: Answer): Promise<{ xml?: XmlElement; json?: unkn
   }
 }
 
-function badResponse(answer: Answer, what: string): PlexTvError {
+/** BAD_RESPONSE for a 2xx answer: `<from> answered <status> <what>`. */
+export function badResponse(answer: Answer, what: string): PlexTvError {
   return new PlexTvError('BAD_RESPONSE', `${answer.from} answered ${answer.status} ${what}`, {
     statusCode: answer.status,
   });

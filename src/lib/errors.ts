@@ -74,12 +74,18 @@ export class PlexTvError extends Error {
   }
 }
 
-/** The code for a non-2xx HTTP status. */
-export function codeForStatus(status: number): PlexErrorCode {
+/**
+ * The code for a non-2xx HTTP status, and the server's message when there is one. A dead
+ * token is UNAUTHORIZED however it is said: 401, 498 (Plex's "token expired"), or 422 with
+ * "Invalid token" (how plex.tv has answered a token killed by a password reset).
+ */
+export function codeForStatus(status: number, serverMessage?: string): PlexErrorCode {
+  if (status === 422 && /\binvalid token\b/i.test(serverMessage ?? '')) return 'UNAUTHORIZED';
   switch (status) {
     case 400:
       return 'BAD_REQUEST';
     case 401:
+    case 498:
       return 'UNAUTHORIZED';
     case 403:
       return 'FORBIDDEN';

@@ -48,6 +48,12 @@ export interface TransportOptions {
   /** 2xx answers larger than this are refused rather than read into memory. */
   maxResponseBytes: number;
   pool: ConnectionPool;
+  /**
+   * Told, after the last attempt of each request made with the transport's own token, whether
+   * the far end took the token: true for a 2xx answer, false for UNAUTHORIZED. Not passed on
+   * by `to()`: a media server's refusal says nothing about the plex.tv sign-in.
+   */
+  onTokenAnswer?: (accepted: boolean) => void;
 }
 
 /**
@@ -75,17 +81,23 @@ export class Transport {
   /** Another far end (a media server with its own token) over the same pool, identity and limits. */
   to(target: { baseUrl: string; name: string; token?: string }): Transport {
     const { baseUrl, name, token } = target;
-    return new Transport({ ...this.#options, baseUrl, name, token });
+    return new Transport({ ...this.#options, baseUrl, name, token, onTokenAnswer: undefined });
   }
 
   /** The 2xx answer to `spec`, after retries; anything else is a PlexTvError. */
   async request(spec: RequestSpec): Promise<Answer> {
+    const told = spec.token === undefined ? this.#options.onTokenAnswer : undefined;
     for (let retry = 0; ; retry++) {
       try {
-        return await this.#options.pool.run((client) => this.#attempt(client, spec), spec.signal);
+        const answer = await this.#options.pool.run((client) => this.#attempt(client, spec), spec.signal);
+        told?.(true);
+        return answer;
       } catch (error) {
         const { failure, retryable } = this.#failure(error, spec.signal);
-        if (!retryable || retry >= this.retries) throw failure;
+        if (!retryable || retry >= this.retries) {
+          if (failure.code === 'UNAUTHORIZED') told?.(false);
+          throw failure;
+        }
         await sleep(retryDelay(retry, failure.retryAfterMs), spec.signal);
       }
     }
@@ -142,7 +154,7 @@ export class Transport {
     const status = response.status;
     const body = await parseErrorBody(text, secrets);
     // During outages plex.tv's front layer answers 404 with an empty or HTML page: no "not found".
-    const code = status === 404 && !body.plexError ? 'SERVER_ERROR' : codeForStatus(status);
+    const code = status === 404 && !body.plexError ? 'SERVER_ERROR' : codeForStatus(status, body.message);
     const what = `${this.name} answered ${status}`;
     return new PlexTvError(code, body.message ? `${what}: ${body.message}` : `${what} (${code})`, {
       statusCode: status,
