@@ -96,6 +96,18 @@ describe('token health', () => {
     health.close();
   });
 
+  it('an answer that will not pass by waiting (400, a strange body): no retry on a timer', async () => {
+    const missingId = new PlexTvError('BAD_REQUEST', 'plex.tv answered 400', { statusCode: 400 });
+    for (const error of [missingId, new PlexTvError('BAD_RESPONSE', 'no user')]) {
+      const { health, seen, calls } = healthOf([error]);
+      health.start();
+      await clock.tickAsync(CHECK_RETRY_MS.at(-1)! * 2);
+      assert.deepEqual(seen, ['unchecked']);
+      assert.equal(calls.whoAmI, 1);
+      health.close();
+    }
+  });
+
   it('uses the token once every 24 hours, on timers that never keep the process alive', async () => {
     const { health, calls } = healthOf([PARENT]);
     const intervals = sinon.spy(globalThis, 'setInterval');

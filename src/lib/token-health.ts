@@ -1,4 +1,4 @@
-import { PlexTvError } from './errors';
+import { PlexTvError, isRetryable } from './errors';
 import type { AccountUser } from './sign-in';
 
 /**
@@ -29,12 +29,13 @@ export interface TokenHealthOptions {
 export const PING_INTERVAL_MS = 24 * 60 * 60 * 1000;
 /** Checks closer together than this share one answer: the editor may ask as often as it likes. */
 export const CHECK_INTERVAL_MS = 10_000;
-/** After a check that got no answer (network, outage), the next one comes after these, then hourly. */
+/** After a check that got no answer (network, outage), the next comes after these, then hourly. */
 export const CHECK_RETRY_MS = [30_000, 2 * 60_000, 10 * 60_000, 30 * 60_000, 60 * 60_000] as const;
 
 /**
  * The health of one account's sign-in, for the nodes that use it to show. It checks once at
- * start who the token belongs to, again later when plex.tv could not be reached, and uses the
+ * start who the token belongs to, again later when plex.tv could not be reached (a network
+ * failure, a timeout, an outage, a rate limit), and uses the
  * token once a day; every answer to a request made with the token updates it (UNAUTHORIZED:
  * signed out; a success after that: signed in again). Timers never keep the process alive and
  * stop on close. Listeners hear every change of state.
@@ -142,7 +143,9 @@ export class TokenHealth {
       this.refused();
       return;
     }
-    // Network, outage, a strange answer: nothing is known, so nothing changes but the retry.
+    // Nothing is known, so nothing changes. A network failure or an outage passes: ask again
+    // later. Another answer (a 400 for a missing client id, say) stays until the settings change.
+    if (!(error instanceof PlexTvError) || !isRetryable(error)) return;
     if (this.#state !== 'unchecked' || this.#closed || this.#retryTimer) return;
     const delay = CHECK_RETRY_MS[Math.min(this.#failedChecks++, CHECK_RETRY_MS.length - 1)];
     this.#retryTimer = setTimeout(() => {

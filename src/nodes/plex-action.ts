@@ -136,7 +136,8 @@ export function followAccountHealth(
   const unsubscribe = typeof health?.subscribe === 'function' ? health.subscribe(show) : undefined;
   return {
     covered: () => (shown = false),
-    showRefused: () => !!health && health.state === 'signed-out' && show(health.state),
+    // Shown already (the flip itself put it there): not again, or a status node would hear it twice.
+    showRefused: () => !!health && health.state === 'signed-out' && (shown || show(health.state)),
     stop: () => unsubscribe?.(),
   };
 }
