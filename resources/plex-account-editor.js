@@ -46,23 +46,18 @@
     return error.message ? error.code + ': ' + error.message : error.code + ' (' + xhr.status + ')';
   }
 
-  /** Who a token belongs to, in `target`: the title and whether it is the Home administrator. */
+  /** Who a token belongs to, in `target`: the title, and whether it is the Home administrator. */
   function showUser(target, user) {
-    target.empty().removeClass('plex-home-warning');
-    var title = user.title || user.username || String(user.id);
-    $('<strong></strong>').text(title).appendTo(target);
-    if (user.homeAdmin) {
-      $('<span></span>')
-        .text(' · ' + RED._('node-red-contrib-plex-home/plex-account:plex-account.signin.admin'))
-        .appendTo(target);
-    } else {
-      target.addClass('plex-home-warning');
-      $('<span></span>')
-        .text(
-          ' · ' + RED._('node-red-contrib-plex-home/plex-account:plex-account.signin.not-admin'),
-        )
-        .appendTo(target);
-    }
+    var role = user.homeAdmin
+      ? RED._('node-red-contrib-plex-home/plex-account:plex-account.signin.admin')
+      : RED._('node-red-contrib-plex-home/plex-account:plex-account.check.not-admin');
+    target.empty().toggleClass('plex-home-warning', !user.homeAdmin);
+    $('<strong></strong>')
+      .text(user.title || user.username || String(user.id))
+      .appendTo(target);
+    $('<span></span>')
+      .text(' · ' + role)
+      .appendTo(target);
   }
 
   /**
@@ -72,8 +67,6 @@
    */
   function signIn(who) {
     var popup = window.open('', 'plex-home-sign-in', 'popup=yes,width=720,height=760');
-    // Plex's page gets no handle on the editor.
-    if (popup) popup.opener = null;
     var stopped = false;
     var timer = null;
     var failures = 0;
@@ -134,8 +127,21 @@
         }),
         RED._('node-red-contrib-plex-home/plex-account:plex-account.signin.saved'),
       );
-      var status = $('<p class="plex-home-sign-in-who"></p>').insertAfter(message);
-      showUser(status, user);
+      // Who it is, in a line of its own: flagged when the nodes cannot work with it.
+      var role = $('<p class="plex-home-sign-in-role"></p>')
+        .toggleClass('plex-home-warning', !user.homeAdmin)
+        .insertAfter(message);
+      $('<i class="fa"></i>')
+        .addClass(user.homeAdmin ? 'fa-check' : 'fa-exclamation-triangle')
+        .appendTo(role);
+      $('<span></span>')
+        .text(
+          ' ' +
+            (user.homeAdmin
+              ? RED._('node-red-contrib-plex-home/plex-account:plex-account.signin.admin')
+              : RED._('node-red-contrib-plex-home/plex-account:plex-account.signin.not-admin')),
+        )
+        .appendTo(role);
       showUser(who, user);
     }
 

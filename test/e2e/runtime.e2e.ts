@@ -12,7 +12,14 @@ import {
   plexInjects,
   type FlowNode,
 } from '../../scripts/node-red-runtime';
-import { eventually, newToken, postJson, startRuntime, type Runtime } from './support';
+import {
+  eventually,
+  newToken,
+  postJson,
+  startChecksHeard,
+  startRuntime,
+  type Runtime,
+} from './support';
 
 /**
  * A real Node-RED process with the packed package installed by npm, driven through the Admin
@@ -202,6 +209,8 @@ describe('end to end: a real Node-RED runtime with the packed package', function
           filterType: 'str',
         }),
       ]);
+      // Each account with a token checks it once at start: 7 of them.
+      await startChecksHeard(double, 7);
     });
 
     beforeEach(() => double.reset());

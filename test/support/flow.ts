@@ -172,7 +172,7 @@ async function settleStartCheck(double: PlexTvDouble | undefined): Promise<void>
  * The test helper hands nodes a RED whose `_` returns the key; this makes it the catalogue's
  * translation for the next load (the helper sets `_` after making RED, so the setter ignores it).
  */
-function translateInHelper(): sinon.SinonStub {
+export function translateInHelper(): sinon.SinonStub {
   const registry = (
     helper as unknown as { _registryUtil: { createNodeApi(node: unknown): object } }
   )._registryUtil;
