@@ -113,15 +113,21 @@ describe('plex-account: sign-in health under the nodes', () => {
     assert.equal(double.connections, 0);
   });
 
-  it('a token that cannot be used (settings no client takes): no health status, the error per message', async () => {
-    const flow = await loadFlow({ double, translated: true, account: { baseUrl: 'ftp://x' } });
-    assert.equal(statuses.get('n1'), undefined);
-    await send(flow, { payload: 12345678 });
-    assert.equal(
-      flow.error[0] && (flow.error[0] as { error?: { code: string } }).error?.code,
-      'NOT_CONFIGURED',
-    );
-  });
+  const unusable: Array<[string, Parameters<typeof loadFlow>[0]]> = [
+    ['a plex.tv URL no client takes', { account: { baseUrl: 'ftp://x' } }],
+    ['a token with a line break in it', { token: `${DOUBLE_TOKEN}\nX-Evil: 1` }],
+  ];
+  for (const [what, options] of unusable) {
+    it(`${what}: no health status, nothing sent, NOT_CONFIGURED per message`, async () => {
+      const flow = await loadFlow({ double, translated: true, ...options });
+      assert.equal(statuses.get('n1'), undefined);
+      await send(flow, { payload: 12345678 });
+      const [failed] = flow.error as Array<NodeMessage & { error?: { code: string } }>;
+      assert.equal(failed.error?.code, 'NOT_CONFIGURED');
+      assert.equal(double.connections, 0);
+      assert.ok(!flow.everythingSaid().includes('X-Evil'));
+    });
+  }
 
   it('an UNAUTHORIZED answer to a message flips every node; the next success clears the status', async () => {
     clockAt(7, 0);

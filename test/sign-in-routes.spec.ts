@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import sinon from 'sinon';
 import { helper, loadFlow, useNodeRedWithDouble } from './support/flow';
 import { DOUBLE_TOKEN, type PlexTvDouble } from './double/plex-tv-double';
@@ -317,10 +318,25 @@ describe('sign in with Plex: the admin routes', () => {
   describe('hostile answers', () => {
     const hostile = (body: string, only: RegExp, status = 200) =>
       double.inject({ kind: 'status', status, body, contentType: 'application/json', only });
+    /** The longest event-loop block while each hostile answer was handled: printed, never asserted. */
+    const blocks: string[] = [];
+    after(() => {
+      for (const line of blocks) console.log(`      sign-in: ${line}`);
+    });
+    async function measured<T>(what: string, work: () => Promise<T>): Promise<T> {
+      const histogram = monitorEventLoopDelay({ resolution: 1 });
+      histogram.enable();
+      try {
+        return await work();
+      } finally {
+        histogram.disable();
+        blocks.push(`${what}: longest event-loop block ${Math.round(histogram.max / 1e6)} ms`);
+      }
+    }
 
     it('a PIN answer nested 100,000 deep, or with an unusable code: 502 BAD_RESPONSE', async () => {
       hostile(`${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`, /^\/api\/v2\/pins$/, 201);
-      const deep = await start();
+      const deep = await measured('a PIN answer nested 100,000 deep', () => start());
       assert.deepEqual([deep.status, deep.body.error?.code], [502, 'BAD_RESPONSE']);
       hostile('{"id":9,"code":"<script>"}', /^\/api\/v2\/pins$/, 201);
       assert.equal((await start()).body.error?.code, 'BAD_RESPONSE');
@@ -343,10 +359,19 @@ describe('sign in with Plex: the admin routes', () => {
       const { pinId, code } = (await start()).body;
       double.signIn(String(code), CLIENT_ID, PARENT);
       hostile(`${'['.repeat(500_000)}${']'.repeat(500_000)}`, /^\/api\/v2\/user$/);
-      const answer = await poll(pinId);
+      const answer = await measured('a user answer of a megabyte of nesting', () => poll(pinId));
       assert.deepEqual([answer.status, answer.body.error?.code], [502, 'BAD_RESPONSE']);
       later();
       assert.equal((await poll(pinId)).body.state, 'signed-in');
+    });
+
+    it('a user answer with a 900 KB title: cut to 256 characters for the editor', async () => {
+      const { pinId, code } = (await start()).body;
+      double.signIn(String(code), CLIENT_ID, PARENT);
+      const title = 'x'.repeat(900_000);
+      hostile(JSON.stringify({ id: 1, title, homeAdmin: true }), /^\/api\/v2\/user$/);
+      const answer = await measured('a user answer with a 900 KB title', () => poll(pinId));
+      assert.equal(answer.body.user?.title.length, 256);
     });
   });
 
