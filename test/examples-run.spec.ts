@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NodeMessage } from 'node-red';
-import { helper, translateInHelper, useNodeRedWithDouble, waitFor } from './support/flow';
+import { helper, useNodeRedWithDouble, waitFor } from './support/flow';
 import { nodeModules } from './support/nodes';
 import { DOUBLE_TOKEN, type PlexTvDouble } from './double/plex-tv-double';
 
@@ -16,16 +16,13 @@ interface ExampleNode {
 }
 
 /**
- * Runs an example flow as shipped: its Plex nodes unchanged but for the account, Node-RED's own
- * nodes named in `core` as they are, its other nodes (inject, debug, comment) replaced by
- * recording helper nodes.
+ * Runs an example flow as shipped: its Plex nodes unchanged but for the account, its other
+ * nodes (inject, debug, comment) replaced by recording helper nodes.
  */
 async function runExample(
   double: PlexTvDouble,
   file: string,
   credentials: Record<string, object> = {},
-  /** Node-RED's own nodes that run as they are, instead of a helper node. */
-  core: Record<string, string> = {},
 ) {
   const text = fs.readFileSync(path.join(__dirname, '..', 'examples', file), 'utf8');
   const example = JSON.parse(text) as ExampleNode[];
@@ -41,22 +38,13 @@ async function runExample(
     ...example.map((node) =>
       node.type.startsWith('plex-')
         ? { ...node, z: 'tab', account: 'acc' }
-        : node.type in core
-          ? { ...node, z: 'tab' }
-          : { id: node.id, z: 'tab', type: 'helper', wires: node.wires ?? [] },
+        : { id: node.id, z: 'tab', type: 'helper', wires: node.wires ?? [] },
     ),
   ];
-  const modules = [...nodeModules(), ...Object.values(core).map(coreNode)];
-  // Texts as Node-RED gives them: a status node sees what a person would read.
-  const translation = translateInHelper();
-  try {
-    await helper.load(modules as Parameters<typeof helper.load>[0], flow, {
-      acc: { token: DOUBLE_TOKEN },
-      ...credentials,
-    });
-  } finally {
-    translation.restore();
-  }
+  await helper.load(nodeModules() as Parameters<typeof helper.load>[0], flow, {
+    acc: { token: DOUBLE_TOKEN },
+    ...credentials,
+  });
   const received: Record<string, NodeMessage[]> = {};
   for (const node of example.filter((n) => n.type === 'debug')) {
     received[String(node.name)] = [];
@@ -73,14 +61,6 @@ async function runExample(
       helper.getNode(target).receive({ payload, topic: inject.topic } as NodeMessage);
   };
   return { example, received, fire };
-}
-
-/** One of Node-RED's own node modules, from the Node-RED the suite runs against. */
-function coreNode(file: string): unknown {
-  const red = process.env.NODE_RED_UNDER_TEST ?? require.resolve('node-red');
-  const module = require.resolve(`@node-red/nodes/core/${file}`, { paths: [path.dirname(red)] });
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(module);
 }
 
 describe('examples run against the double', () => {
@@ -127,43 +107,5 @@ describe('examples run against the double', () => {
       (run.received.users[0].payload as Array<{ title: string }>).map((u) => u.title),
       ['Parent', 'Kids', 'Teen'],
     );
-  });
-
-  it('sign-in-alert tells a person when plex.tv refuses the token, and again per refused message', async () => {
-    const double = currentDouble();
-    const run = await runExample(
-      double,
-      'sign-in-alert.json',
-      {},
-      {
-        status: 'common/25-status',
-        switch: 'function/10-switch',
-        change: 'function/15-change',
-      },
-    );
-    const told = () =>
-      run.received['tell a person'] as Array<NodeMessage & { status?: { text?: string } }>;
-    run.fire('list');
-    await waitFor(() => run.received.users.length === 1, 'the users');
-    double.revoke(DOUBLE_TOKEN, 422);
-    run.fire('list');
-    await waitFor(() => run.received.error.length === 1, 'the error');
-    await waitFor(() => told().length === 1, 'the alert');
-    assert.equal(
-      told()[0].payload,
-      'The Plex nodes need a sign-in: open the plex-account node, click Sign in with Plex, then deploy.',
-    );
-    assert.match(String(told()[0].status?.text), /^sign-in needed · \d\d:\d\d$/);
-    // The routine fails again: the person hears of it again, once.
-    run.fire('list');
-    await waitFor(() => run.received.error.length === 2, 'the second error');
-    await waitFor(() => told().length === 2, 'the second alert');
-    // Signed in again: the next list works and tells nobody anything.
-    double.revoked.clear();
-    run.fire('list');
-    await waitFor(() => run.received.users.length === 2, 'the users again');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(told().length, 2);
-    assert.ok(!JSON.stringify(run.received).includes(DOUBLE_TOKEN));
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import util from 'node:util';
-import { codeForStatus } from '../src/lib/errors';
+import { codeForStatus, isInvalidTokenAnswer } from '../src/lib/errors';
 import { headerText, isHeaderToken, MAX_HEADER_TEXT } from '../src/lib/identity';
 import { PlexTvClient, signInPageUrl } from '../src/lib/plex-tv-client';
 import { DOUBLE_TOKEN, PlexTvDouble } from './double/plex-tv-double';
@@ -106,13 +106,21 @@ describe('sign in with Plex: the client', () => {
       });
     }
 
-    it('a 422 about anything else stays HTTP_ERROR', () => {
-      assert.equal(codeForStatus(422, 'Invalid token'), 'UNAUTHORIZED');
-      assert.equal(codeForStatus(422, 'invalid TOKEN supplied'), 'UNAUTHORIZED');
-      assert.equal(codeForStatus(422, 'Invalid tokenizer setting'), 'HTTP_ERROR');
-      assert.equal(codeForStatus(422, 'Unprocessable'), 'HTTP_ERROR');
+    it('a 422 about anything else stays HTTP_ERROR', async () => {
+      assert.equal(isInvalidTokenAnswer(422, 'Invalid token'), true);
+      assert.equal(isInvalidTokenAnswer(422, 'invalid TOKEN supplied'), true);
+      assert.equal(isInvalidTokenAnswer(422, 'Invalid tokenizer setting'), false);
+      assert.equal(isInvalidTokenAnswer(400, 'Invalid token'), false);
+      assert.equal(isInvalidTokenAnswer(422, undefined), false);
       assert.equal(codeForStatus(422), 'HTTP_ERROR');
       assert.equal(codeForStatus(498), 'UNAUTHORIZED');
+      env.double.inject({
+        kind: 'status',
+        status: 422,
+        body: '<errors><error>Unprocessable</error></errors>',
+      });
+      const other = await rejection(env.make().removeManagedUserPin(12345678));
+      assert.deepEqual([other.code, other.statusCode], ['HTTP_ERROR', 422]);
     });
   });
 

@@ -46,7 +46,7 @@ export async function readBody(answer: Answer): Promise<{ xml?: XmlElement; json
   }
 }
 
-/** BAD_RESPONSE for a 2xx answer: `<from> answered <status> <what>`. */
+/** BAD_RESPONSE for `answer`, saying what it lacked. */
 export function badResponse(answer: Answer, what: string): PlexTvError {
   return new PlexTvError('BAD_RESPONSE', `${answer.from} answered ${answer.status} ${what}`, {
     statusCode: answer.status,

@@ -74,13 +74,8 @@ export class PlexTvError extends Error {
   }
 }
 
-/**
- * The code for a non-2xx HTTP status, and the server's message when there is one. A dead
- * token is UNAUTHORIZED however it is said: 401, 498 (Plex's "token expired"), or 422 with
- * "Invalid token" (how plex.tv has answered a token killed by a password reset).
- */
-export function codeForStatus(status: number, serverMessage?: string): PlexErrorCode {
-  if (status === 422 && /\binvalid token\b/i.test(serverMessage ?? '')) return 'UNAUTHORIZED';
+/** The code for a non-2xx HTTP status; 498 is Plex's "token expired". */
+export function codeForStatus(status: number): PlexErrorCode {
   switch (status) {
     case 400:
       return 'BAD_REQUEST';
@@ -101,4 +96,12 @@ export function codeForStatus(status: number, serverMessage?: string): PlexError
 /** Failures worth another attempt: the request is idempotent and the cause may pass. */
 export function isRetryable(error: PlexTvError): boolean {
   return ['RATE_LIMITED', 'SERVER_ERROR', 'NETWORK', 'TIMEOUT'].includes(error.code);
+}
+
+/**
+ * Whether an answer says the token is dead although its status is not 401 or 498: plex.tv has
+ * answered a token killed by a password reset with 422 "Invalid token".
+ */
+export function isInvalidTokenAnswer(status: number, serverMessage: string | undefined): boolean {
+  return status === 422 && /\binvalid token\b/i.test(serverMessage ?? '');
 }

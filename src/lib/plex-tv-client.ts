@@ -17,8 +17,6 @@ import { untilAborted } from './retry';
 import { Transport } from './transport';
 import { parsePin, type UserRef } from './user-id';
 
-export { isPlexTvHost, normaliseBaseUrl, tokenHost } from './base-url';
-export { parseRetryAfter, retryDelay } from './retry';
 export { headerText } from './identity';
 export {
   DEFAULT_AUTH_URL,
@@ -28,6 +26,8 @@ export {
   type SignInPin,
 } from './sign-in';
 export { TokenHealth, type TokenState } from './token-health';
+export { isPlexTvHost, normaliseBaseUrl, tokenHost } from './base-url';
+export { parseRetryAfter, retryDelay } from './retry';
 
 export interface PlexTvClientOptions {
   /** The account's token: sent as the X-Plex-Token header and nowhere else. */
@@ -104,7 +104,8 @@ export class PlexTvClient {
       );
     }
     this.#pool = new ConnectionPool(positive(options.maxConcurrent, DEFAULTS.maxConcurrent));
-    this.#plexTv = new Transport({
+    this.#plexTv = new Transport(
+      {
       baseUrl: options.baseUrl ?? DEFAULTS.baseUrl,
       name: 'plex.tv',
       token: options.token,
@@ -116,9 +117,10 @@ export class PlexTvClient {
       timeout: positive(options.timeout, DEFAULTS.timeout),
       retries: Math.max(0, Math.floor(options.retries ?? DEFAULTS.retries)),
       maxResponseBytes: positive(options.maxResponseBytes, DEFAULTS.maxResponseBytes),
-      pool: this.#pool,
-      onTokenAnswer: options.onTokenAnswer,
-    });
+        pool: this.#pool,
+      },
+      options.onTokenAnswer,
+    );
     this.baseUrl = this.#plexTv.baseUrl;
     this.timeout = this.#plexTv.timeout;
     this.retries = this.#plexTv.retries;

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { AxiosInstance, AxiosResponse } from 'axios';
 import { normaliseBaseUrl, tokenHost } from './base-url';
-import { PlexTvError, codeForStatus, isRetryable } from './errors';
+import { PlexTvError, codeForStatus, isInvalidTokenAnswer, isRetryable } from './errors';
 import { readCapped } from './http-body';
 import { identityHeaders, type Identity } from './identity';
 import { NETWORK_CODES, errorCode, isTlsFailure } from './network-errors';
@@ -48,13 +48,13 @@ export interface TransportOptions {
   /** 2xx answers larger than this are refused rather than read into memory. */
   maxResponseBytes: number;
   pool: ConnectionPool;
-  /**
-   * Told, after the last attempt of each request made with the transport's own token, whether
-   * the far end took the token: true for a 2xx answer, false for UNAUTHORIZED. Not passed on
-   * by `to()`: a media server's refusal says nothing about the plex.tv sign-in.
-   */
-  onTokenAnswer?: (accepted: boolean) => void;
 }
+
+/**
+ * Told, after the last attempt of each request made with a transport's own token, whether the
+ * far end took the token: true for a 2xx answer, false for UNAUTHORIZED.
+ */
+export type TokenObserver = (accepted: boolean) => void;
 
 /**
  * Requests to one far end (plex.tv, or a Plex Media Server) with its token: the identity
@@ -68,25 +68,28 @@ export class Transport {
   readonly retries: number;
   readonly #options: TransportOptions;
   readonly #identity: Readonly<Record<string, string>>;
+  /** Not passed on by `to()`: a media server's refusal says nothing about the plex.tv sign-in. */
+  readonly #tokenObserver?: TokenObserver;
 
-  constructor(options: TransportOptions) {
+  constructor(options: TransportOptions, tokenObserver?: TokenObserver) {
     this.baseUrl = normaliseBaseUrl(options.baseUrl, `The ${options.name} base URL`);
     this.name = options.name;
     this.timeout = options.timeout;
     this.retries = options.retries;
     this.#options = options;
     this.#identity = identityHeaders(options.identity);
+    this.#tokenObserver = tokenObserver;
   }
 
   /** Another far end (a media server with its own token) over the same pool, identity and limits. */
   to(target: { baseUrl: string; name: string; token?: string }): Transport {
     const { baseUrl, name, token } = target;
-    return new Transport({ ...this.#options, baseUrl, name, token, onTokenAnswer: undefined });
+    return new Transport({ ...this.#options, baseUrl, name, token });
   }
 
   /** The 2xx answer to `spec`, after retries; anything else is a PlexTvError. */
   async request(spec: RequestSpec): Promise<Answer> {
-    const told = spec.token === undefined ? this.#options.onTokenAnswer : undefined;
+    const told = spec.token === undefined ? this.#tokenObserver : undefined;
     for (let retry = 0; ; retry++) {
       try {
         const answer = await this.#options.pool.run((client) => this.#attempt(client, spec), spec.signal);
@@ -154,9 +157,11 @@ export class Transport {
     const status = response.status;
     const body = await parseErrorBody(text, secrets);
     // During outages plex.tv's front layer answers 404 with an empty or HTML page: no "not found".
-    const code = status === 404 && !body.plexError ? 'SERVER_ERROR' : codeForStatus(status, body.message);
+    const code = status === 404 && !body.plexError ? 'SERVER_ERROR' : codeForStatus(status);
     const what = `${this.name} answered ${status}`;
-    return new PlexTvError(code, body.message ? `${what}: ${body.message}` : `${what} (${code})`, {
+    // A token killed by a password reset: plex.tv's 422 "Invalid token" is a dead token too.
+    const dead = isInvalidTokenAnswer(status, body.message);
+    return new PlexTvError(dead ? 'UNAUTHORIZED' : code, body.message ? `${what}: ${body.message}` : `${what} (${code})`, {
       statusCode: status,
       plexCode: body.plexCode,
       retryAfterMs:

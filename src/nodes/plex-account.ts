@@ -1,8 +1,8 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { AccountUser, PlexTvClient, TokenHealth } from '../lib/plex-tv-client';
 import { PlexTvError } from '../lib/errors';
-import { clientModule } from './client-module';
 import { registerSignInRoutes } from './sign-in-routes';
+import { clientModule } from './client-module';
 import { registerUserPicker } from './user-picker';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -91,8 +91,8 @@ function register(RED: NodeAPI): void {
   >('plex-account', PlexAccount, {
     credentials: { token: { type: 'password' } },
   });
-  registerUserPicker(RED);
   registerSignInRoutes(RED);
+  registerUserPicker(RED);
 }
 
 declare namespace register {

@@ -151,6 +151,14 @@ export class PlexTvDouble {
   /** Answer users with an `authToken` of their own and, when one is set, a hashed `pin`. */
   secretAttributes: boolean;
   readonly users = new Map<number, DoubleUser>();
+  /** Sign-in PINs by id, expired ones included. */
+  readonly pins = new Map<number, DoublePin>();
+  /** Tokens that are dead, and how plex.tv says so. */
+  readonly revoked = new Map<string, TokenDeath>();
+  now: () => number;
+  private nextPinId = 7_000_001;
+  /** Each Home member's own token (the administrator's is `token`). */
+  private readonly memberTokens = new Map<number, string>();
   readonly requests: RecordedRequest[] = [];
   /** Requests being answered right now, and the most seen at once. */
   inFlight = 0;
@@ -161,14 +169,6 @@ export class PlexTvDouble {
   hugeBytesWritten = 0;
   /** Most TCP connections open at once. */
   peakConnections = 0;
-  /** Sign-in PINs by id, expired ones included. */
-  readonly pins = new Map<number, DoublePin>();
-  /** Tokens that are dead, and how plex.tv says so. */
-  readonly revoked = new Map<string, TokenDeath>();
-  now: () => number;
-  private nextPinId = 7_000_001;
-  /** Each Home member's own token (the administrator's is `token`). */
-  private readonly memberTokens = new Map<number, string>();
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
   private readonly faults: Array<{ fault: Fault; times: number }> = [];
