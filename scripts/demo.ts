@@ -26,8 +26,9 @@ import {
 
 /**
  * `npm run demo`: the local plex.tv double and a real Node-RED with this package installed
- * from its tarball and the example flows deployed. With PLEX_TOKEN set, the flows talk to
- * https://plex.tv instead. Ctrl-C stops everything.
+ * from its tarball and the example flows deployed, with an account that has no token yet:
+ * the newcomer signs in with Plex, on the double's sign-in page. With PLEX_TOKEN set, the
+ * flows talk to https://plex.tv with that token instead. Ctrl-C stops everything.
  */
 
 const DEMO_DIR = path.resolve(process.env.DEMO_DIR || path.join(ROOT, '.demo'));
@@ -73,13 +74,17 @@ async function main(): Promise<void> {
 
   let account: FlowNode;
   if (plexToken) {
-    account = accountNode('plex.tv', 'https://plex.tv', plexToken, clientIdentifier());
+    account = accountNode('plex.tv', 'https://plex.tv', clientIdentifier(), plexToken);
   } else {
+    // The administrator's token, which "Sign in as Parent" on the double's sign-in page gives.
     const token = randomBytes(16).toString('hex');
     const plexTv = new PlexTvDouble({ token, log: (line) => say(`plex.tv double | ${line}`) });
     await listenOrExplain(() => plexTv.start(plexPort), plexPort, 'DEMO_PLEX_PORT', 'the double');
     double = plexTv;
-    account = accountNode('plex.tv double', plexTv.url, token, randomUUID());
+    account = {
+      ...accountNode('plex.tv double', plexTv.url, randomUUID()),
+      authUrl: `${plexTv.url}/auth`,
+    };
   }
 
   try {
@@ -124,11 +129,12 @@ async function main(): Promise<void> {
   say(instructions(nodeRed.url, examples, leftOut, plexToken ? undefined : double, server));
 }
 
+/** The demo's account; without a token until somebody signs in. */
 function accountNode(
   name: string,
   baseUrl: string,
-  token: string,
   clientIdentifier: string,
+  token?: string,
 ): FlowNode {
   return {
     id: nodeId('demo:plex-account'),
@@ -136,11 +142,13 @@ function accountNode(
     name,
     clientIdentifier,
     product: 'Node-RED',
+    deviceName: 'Node-RED',
     baseUrl,
+    authUrl: 'https://app.plex.tv/auth',
     timeout: 10000,
     retries: 2,
     maxConcurrent: 4,
-    credentials: { token },
+    ...(token ? { credentials: { token } } : {}),
   };
 }
 
@@ -197,8 +205,20 @@ function instructions(
     `Node-RED editor: ${editorUrl}/`,
     ...home,
     '',
-    'Open the editor. Each example flow has a tab; on it, click the square button on the left',
-    'of an inject node:',
+    ...(plex
+      ? [
+          'Open the editor. The Plex account has no token yet, so every Plex node shows',
+          '"sign-in needed". Sign in first, as with your own Plex account: double-click a Plex',
+          'node, click the pencil next to Account, click "Sign in with Plex", and in the window',
+          'that opens click "Sign in as Parent" (the Home administrator). The dialog says who',
+          'signed in; click Close, Update, Done, then Deploy (top right).',
+          'Then each example flow has a tab; on it, click the square button on the left of an',
+          'inject node:',
+        ]
+      : [
+          'Open the editor. Each example flow has a tab; on it, click the square button on the left',
+          'of an inject node:',
+        ]),
     ...tabs,
     ...missing.map(
       ([name, types]) => `    ${name.padEnd(18)} not deployed: needs ${types.join(', ')}`,

@@ -41,6 +41,7 @@ describe('Transport: what the next endpoints need', () => {
       status: 201,
       contentType: 'application/json',
       body: '{"id":7}',
+      only: /^\/api\/v2\/pins$/,
     });
     const answer = await plexTv().request({
       method: 'POST',
@@ -63,6 +64,7 @@ describe('Transport: what the next endpoints need', () => {
       kind: 'status',
       status: 401,
       body: `{"errors":[{"code":1001,"message":"Token ${typed} is not valid"}]}`,
+      only: /^\/api\/v2\/user$/,
     });
     const error = await rejection(
       plexTv().request({ method: 'GET', path: '/api/v2/user', token: typed, accept: 'json' }),

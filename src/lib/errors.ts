@@ -75,12 +75,13 @@ export class PlexTvError extends Error {
   }
 }
 
-/** The code for a non-2xx HTTP status. */
+/** The code for a non-2xx HTTP status; 498 is Plex's "token expired". */
 export function codeForStatus(status: number): PlexErrorCode {
   switch (status) {
     case 400:
       return 'BAD_REQUEST';
     case 401:
+    case 498:
       return 'UNAUTHORIZED';
     case 403:
       return 'FORBIDDEN';
@@ -96,4 +97,12 @@ export function codeForStatus(status: number): PlexErrorCode {
 /** Failures worth another attempt: the request is idempotent and the cause may pass. */
 export function isRetryable(error: PlexTvError): boolean {
   return ['RATE_LIMITED', 'SERVER_ERROR', 'NETWORK', 'TIMEOUT'].includes(error.code);
+}
+
+/**
+ * Whether an answer says the token is dead although its status is not 401 or 498: plex.tv has
+ * answered a token killed by a password reset with 422 "Invalid token".
+ */
+export function isInvalidTokenAnswer(status: number, serverMessage: string | undefined): boolean {
+  return status === 422 && /\binvalid token\b/i.test(serverMessage ?? '');
 }

@@ -11,6 +11,34 @@ export interface Identity {
 
 export const IDENTITY_DEFAULTS = { product: 'Node-RED', deviceName: 'Node-RED' } as const;
 
+/** The longest name (product, device name) sent in a header. */
+export const MAX_HEADER_TEXT = 64;
+
+/**
+ * A name as a header can carry it and plex.tv will show it: HTTP sends header values as
+ * bytes, and axios silently drops what Node cannot send (emoji, line breaks) while letters
+ * beyond ASCII arrive mangled. So accents are folded (`Küche` → `Kuche`), tabs and line
+ * breaks become spaces, anything else outside printable ASCII goes, blanks are collapsed and
+ * the result cut to MAX_HEADER_TEXT characters. Nothing left: `fallback`.
+ */
+export function headerText(value: string | undefined, fallback: string): string {
+  const text = (value ?? '')
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/\s+/g, ' ')
+    .replace(/[^\x20-\x7e]/g, '')
+    .replace(/ {2,}/g, ' ')
+    .trim()
+    .slice(0, MAX_HEADER_TEXT)
+    .trim();
+  return text || fallback;
+}
+
+/** Whether a token can travel in a header as it is: printable ASCII without blanks, at most 1024 characters. */
+export function isHeaderToken(token: string): boolean {
+  return /^[\x21-\x7e]{1,1024}$/.test(token);
+}
+
 let version: string | undefined;
 
 /** This package's version, read once from its package.json (one or two levels up, built or not). */
@@ -38,12 +66,12 @@ function packageVersion(): string {
  */
 export function identityHeaders(identity: Identity): Record<string, string> {
   const headers: Record<string, string> = {
-    'X-Plex-Product': identity.product || IDENTITY_DEFAULTS.product,
+    'X-Plex-Product': headerText(identity.product, IDENTITY_DEFAULTS.product),
     'X-Plex-Version': packageVersion(),
     'X-Plex-Platform': 'Node.js',
     'X-Plex-Platform-Version': process.version,
     'X-Plex-Device': 'Node-RED',
-    'X-Plex-Device-Name': identity.deviceName || IDENTITY_DEFAULTS.deviceName,
+    'X-Plex-Device-Name': headerText(identity.deviceName, IDENTITY_DEFAULTS.deviceName),
   };
   if (identity.clientIdentifier) headers['X-Plex-Client-Identifier'] = identity.clientIdentifier;
   return headers;

@@ -1,8 +1,16 @@
 import util from 'node:util';
 import { PlexTvError } from './errors';
 import { findHomeUser } from './home-users';
-import { IDENTITY_DEFAULTS } from './identity';
+import { IDENTITY_DEFAULTS, isHeaderToken } from './identity';
 import { readHomeUsers, readUser } from './answers';
+import {
+  readAccountUser,
+  readNewPin,
+  readPinCheck,
+  type AccountUser,
+  type PinCheck,
+  type SignInPin,
+} from './sign-in';
 import type { PlexHome, PlexUser } from './plex-user';
 import { MediaServers } from './media-servers';
 import { ConnectionPool } from './pool';
@@ -10,6 +18,15 @@ import { untilAborted } from './retry';
 import { Transport } from './transport';
 import { parsePin, type UserRef } from './user-id';
 
+export { headerText } from './identity';
+export {
+  DEFAULT_AUTH_URL,
+  positiveInteger,
+  signInPageUrl,
+  type AccountUser,
+  type SignInPin,
+} from './sign-in';
+export { TokenHealth, type TokenState } from './token-health';
 export { isPlexTvHost, normaliseBaseUrl, tokenHost } from './base-url';
 export { parseRetryAfter, retryDelay } from './retry';
 export { stopFailure } from './media-server';
@@ -31,8 +48,10 @@ export interface PlexTvClientOptions {
   maxConcurrent?: number;
   /** Answers larger than this are refused rather than read into memory. */
   maxResponseBytes?: number;
-  /** The clock of the Home users cache (milliseconds); Date.now by default. */
+  /** The clock of the Home users cache and of sign-in PINs (milliseconds); Date.now by default. */
   now?: () => number;
+  /** Told whether plex.tv took the token, after each request made with it (see Transport). */
+  onTokenAnswer?: (accepted: boolean) => void;
 }
 
 export interface CallOptions {
@@ -81,8 +100,16 @@ export class PlexTvClient {
   #servers?: MediaServers;
 
   constructor(options: PlexTvClientOptions) {
+    if (options.token && !isHeaderToken(options.token)) {
+      // Sent as it is, it would be mangled or dropped on the way: say so rather than send it.
+      throw new PlexTvError(
+        'NOT_CONFIGURED',
+        'The token has characters no Plex token has (blanks, line breaks or letters beyond ASCII)',
+      );
+    }
     this.#pool = new ConnectionPool(positive(options.maxConcurrent, DEFAULTS.maxConcurrent));
-    this.#plexTv = new Transport({
+    this.#plexTv = new Transport(
+      {
       baseUrl: options.baseUrl ?? DEFAULTS.baseUrl,
       name: 'plex.tv',
       token: options.token,
@@ -94,8 +121,10 @@ export class PlexTvClient {
       timeout: positive(options.timeout, DEFAULTS.timeout),
       retries: Math.max(0, Math.floor(options.retries ?? DEFAULTS.retries)),
       maxResponseBytes: positive(options.maxResponseBytes, DEFAULTS.maxResponseBytes),
-      pool: this.#pool,
-    });
+        pool: this.#pool,
+      },
+      options.onTokenAnswer,
+    );
     this.baseUrl = this.#plexTv.baseUrl;
     this.timeout = this.#plexTv.timeout;
     this.retries = this.#plexTv.retries;
@@ -177,6 +206,51 @@ export class PlexTvClient {
     if (cached && age >= 0 && age < HOME_USERS_REFRESH_MS) return this.cachedHomeUsers(options);
     this.#homeUsers = undefined;
     return this.cachedHomeUsers(options);
+  }
+
+  /** POST /api/v2/pins?strong=true, without a token: a PIN to sign in with, tied to this client id. */
+  async createSignInPin(options: CallOptions = {}): Promise<SignInPin> {
+    const answer = await this.#plexTv.request({
+      method: 'POST',
+      path: '/api/v2/pins',
+      params: { strong: 'true' },
+      token: null,
+      accept: 'json',
+      signal: options.signal,
+    });
+    return readNewPin(answer, this.#now());
+  }
+
+  /**
+   * GET /api/v2/pins/{id}, without a token: the token once somebody has signed in with the
+   * PIN. A PIN that has expired, or was made for another client id, is NOT_FOUND (plexCode 1020).
+   */
+  async checkSignInPin(pinId: number, options: CallOptions = {}): Promise<PinCheck> {
+    const answer = await this.#plexTv.request({
+      method: 'GET',
+      path: `/api/v2/pins/${encodeURIComponent(String(pinId))}`,
+      token: null,
+      accept: 'json',
+      signal: options.signal,
+    });
+    return readPinCheck(answer);
+  }
+
+  /** GET /api/v2/user: who this client's token belongs to, or `token`'s (a fresh sign-in's). */
+  async currentUser(options: CallOptions & { token?: string } = {}): Promise<AccountUser> {
+    const answer = await this.#plexTv.request({
+      method: 'GET',
+      path: '/api/v2/user',
+      token: options.token,
+      accept: 'json',
+      signal: options.signal,
+    });
+    return readAccountUser(answer);
+  }
+
+  /** GET /api/v2/ping with the token: keeps it in use (long-running apps call it daily). */
+  async ping(options: CallOptions = {}): Promise<void> {
+    await this.#plexTv.request({ method: 'GET', path: '/api/v2/ping', signal: options.signal });
   }
 
   /** Frees the connection pool; call when the account goes away. */

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { AxiosInstance, AxiosResponse } from 'axios';
 import { normaliseBaseUrl, tokenHost } from './base-url';
-import { PlexTvError, codeForStatus, isRetryable } from './errors';
+import { PlexTvError, codeForStatus, isInvalidTokenAnswer, isRetryable } from './errors';
 import { readCapped } from './http-body';
 import { identityHeaders, type Identity } from './identity';
 import { NETWORK_CODES, errorCode, isTlsFailure } from './network-errors';
@@ -75,6 +75,12 @@ function requestHeaders(
 }
 
 /**
+ * Told, after the last attempt of each request made with a transport's own token, whether the
+ * far end took the token: true for a 2xx answer, false for UNAUTHORIZED.
+ */
+export type TokenObserver = (accepted: boolean) => void;
+
+/**
  * Requests to one far end (plex.tv, or a Plex Media Server) with its token: the identity
  * headers, the timeout per attempt, retries with back-off, cancelling, reading the body up
  * to a cap, and mapping every failure to a PlexTvError that carries no secret.
@@ -88,8 +94,10 @@ export class Transport {
   readonly #identity: HeaderValues;
   /** The headers of a request with the transport's own token, built once for each kind of answer. */
   readonly #headers: Readonly<Record<Accept, HeaderValues>>;
+  /** Not passed on by `to()`: a media server's refusal says nothing about the plex.tv sign-in. */
+  readonly #tokenObserver?: TokenObserver;
 
-  constructor(options: TransportOptions) {
+  constructor(options: TransportOptions, tokenObserver?: TokenObserver) {
     this.baseUrl = normaliseBaseUrl(options.baseUrl, `The ${options.name} base URL`);
     this.name = options.name;
     this.timeout = options.timeout;
@@ -100,6 +108,7 @@ export class Transport {
       xml: requestHeaders(this.#identity, 'xml', options.token),
       json: requestHeaders(this.#identity, 'json', options.token),
     };
+    this.#tokenObserver = tokenObserver;
   }
 
   /**
@@ -126,12 +135,18 @@ export class Transport {
 
   /** The 2xx answer to `spec`, after retries; anything else is a PlexTvError. */
   async request(spec: RequestSpec): Promise<Answer> {
+    const told = spec.token === undefined ? this.#tokenObserver : undefined;
     for (let retry = 0; ; retry++) {
       try {
-        return await this.#options.pool.run((client) => this.#attempt(client, spec), spec.signal);
+        const answer = await this.#options.pool.run((client) => this.#attempt(client, spec), spec.signal);
+        told?.(true);
+        return answer;
       } catch (error) {
         const { failure, retryable } = this.#failure(error, spec.signal);
-        if (!retryable || retry >= this.retries) throw failure;
+        if (!retryable || retry >= this.retries) {
+          if (failure.code === 'UNAUTHORIZED') told?.(false);
+          throw failure;
+        }
         await sleep(retryDelay(retry, failure.retryAfterMs), spec.signal);
       }
     }
@@ -189,7 +204,9 @@ export class Transport {
     const outage = status === 404 && !body.plexError && this.#options.outagePages !== false;
     const code = outage ? 'SERVER_ERROR' : codeForStatus(status);
     const what = `${this.name} answered ${status}`;
-    return new PlexTvError(code, body.message ? `${what}: ${body.message}` : `${what} (${code})`, {
+    // A token killed by a password reset: plex.tv's 422 "Invalid token" is a dead token too.
+    const dead = isInvalidTokenAnswer(status, body.message);
+    return new PlexTvError(dead ? 'UNAUTHORIZED' : code, body.message ? `${what}: ${body.message}` : `${what} (${code})`, {
       statusCode: status,
       plexCode: body.plexCode,
       retryAfterMs:

@@ -1,6 +1,6 @@
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { PlexTvError, type PlexErrorObject } from '../lib/errors';
-import type { PlexTvClient } from '../lib/plex-tv-client';
+import type { PlexTvClient, TokenState } from '../lib/plex-tv-client';
 import type { PlexAccountNode } from './plex-account';
 
 /** What every plex.tv action node has in its configuration. */
@@ -103,6 +103,63 @@ function twoDigits(n: number): string {
   return String(n).padStart(2, '0');
 }
 
+/** What an action node shows of its account's sign-in, and how it hands its status back. */
+export interface HealthStatus {
+  /** The node has set a status of its own: the health's is no longer showing. */
+  covered(): void;
+  /** After an UNAUTHORIZED answer: shows the health's status if it says so; false if not. */
+  showRefused(): boolean;
+  /** Stops following the account (the node closes). */
+  stop(): void;
+}
+
+/**
+ * Follows the sign-in health of the node's account and shows it without any message having
+ * been sent: a red ring "sign-in needed" when plex.tv refused the token or there is none, a
+ * yellow ring "not Home admin" when it is another member's. When that passes, the status
+ * goes, unless the node's own status has replaced it meanwhile.
+ */
+export function followAccountHealth(
+  RED: NodeAPI,
+  node: Node,
+  accountId: string | undefined,
+): HealthStatus {
+  const account = accountId ? (RED.nodes.getNode(accountId) as PlexAccountNode | null) : null;
+  const health = account?.type === 'plex-account' ? account.health : undefined;
+  let shown = false;
+  const show = (state: TokenState): boolean => {
+    const status = healthStatus(RED, state);
+    if (status) {
+      node.status(status);
+      shown = true;
+    } else if (shown) {
+      node.status({});
+      shown = false;
+    }
+    return shown;
+  };
+  const unsubscribe = typeof health?.subscribe === 'function' ? health.subscribe(show) : undefined;
+  return {
+    covered: () => (shown = false),
+    // Shown already (the flip itself put it there): not again, or a status node would hear it twice.
+    showRefused: () => !!health && health.state === 'signed-out' && (shown || show(health.state)),
+    stop: () => unsubscribe?.(),
+  };
+}
+
+function healthStatus(RED: NodeAPI, state: TokenState): NodeStatus | undefined {
+  const now = new Date();
+  if (state === 'signed-out' || state === 'no-token') {
+    const text = RED._('node-red-contrib-plex-home/plex-account:common.status.sign-in-needed');
+    return { fill: 'red', shape: 'ring', text: statusText({ text }, now) };
+  }
+  if (state === 'not-admin') {
+    const text = RED._('node-red-contrib-plex-home/plex-account:common.status.not-admin');
+    return { fill: 'yellow', shape: 'ring', text: statusText({ text }, now) };
+  }
+  return undefined;
+}
+
 /**
  * Wires the message handling every plex.tv action node shares: one output message
  * (success on output 1, error on output 2) and one done() per input, statuses, and
@@ -116,6 +173,11 @@ export function handlePlexAction<P = undefined>(options: PlexActionOptions<P>): 
   /** Messages being handled, each with the controller that cancels its request on close. */
   const inFlight = new Map<AbortController, Promise<void>>();
   let closing = false;
+  const health = followAccountHealth(RED, node, config.account);
+  const setStatus = (status: NodeStatus) => {
+    health.covered();
+    node.status(status);
+  };
 
   async function handle(
     incoming: PlexActionMessage,
@@ -130,7 +192,7 @@ export function handlePlexAction<P = undefined>(options: PlexActionOptions<P>): 
       : { msg: incoming, prepared: undefined as P };
     try {
       client = getAccountClient(RED, node, config.account);
-      node.status({ fill: 'blue', shape: 'dot', text: busy });
+      setStatus({ fill: 'blue', shape: 'dot', text: busy });
       outcome = { result: await perform(msg, { client, signal: controller.signal, prepared }) };
     } catch (error) {
       outcome = { error: toPlexTvError(error) };
@@ -147,7 +209,7 @@ export function handlePlexAction<P = undefined>(options: PlexActionOptions<P>): 
       msg.payload = outcome.result.payload;
       msg.plex = outcome.result.plex;
       Object.assign(msg, outcome.result.fields);
-      node.status({
+      setStatus({
         fill: 'green',
         shape: 'dot',
         text: statusText(outcome.result.status, new Date()),
@@ -158,7 +220,10 @@ export function handlePlexAction<P = undefined>(options: PlexActionOptions<P>): 
     }
     const error = outcome.error;
     msg.error = error.toJSON();
-    node.status({ fill: 'red', shape: 'ring', text: statusText({ text: error.code }, new Date()) });
+    // A refused token shows as every node of the account shows it: "sign-in needed".
+    if (error.code !== 'UNAUTHORIZED' || !health.showRefused()) {
+      setStatus({ fill: 'red', shape: 'ring', text: statusText({ text: error.code }, new Date()) });
+    }
     if (errorOutputWired) {
       send([null, msg]);
       done();
@@ -188,6 +253,7 @@ export function handlePlexAction<P = undefined>(options: PlexActionOptions<P>): 
 
   node.on('close', (_removed: boolean, done: () => void) => {
     closing = true;
+    health.stop();
     for (const controller of inFlight.keys()) controller.abort();
     void Promise.allSettled(inFlight.values()).then(() => {
       node.status({});

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -34,11 +34,34 @@ export interface RecordedRequest {
   headers: http.IncomingHttpHeaders;
 }
 
-/** Ways to answer the next requests instead of the documented behaviour. */
+/**
+ * Ways to answer the next requests instead of the documented behaviour. The sign-in and
+ * token-health endpoints (pins, user, ping) take only faults aimed at them with `only`: an
+ * account checks its token when it starts, and that check must not use up a fault meant for
+ * the request a test is about.
+ */
 export type Fault = FaultKind & {
   /** Only requests whose path matches take this fault; others pass it by. */
   only?: RegExp;
 };
+
+/** Endpoints that take only the faults aimed at them. */
+const ACCOUNT_PATHS = /^\/api\/v2\/(user|ping|pins)(\/|$)/;
+
+/** A sign-in PIN, as the double keeps it. */
+export interface DoublePin {
+  id: number;
+  code: string;
+  clientIdentifier: string;
+  product: string;
+  createdAt: number;
+  expiresAt: number;
+  /** Set when somebody signs in with the PIN: that member's token. */
+  authToken: string | null;
+}
+
+/** How a dead token is answered: 401, plex.tv's 422 "Invalid token" after a password reset, or 498 (expired). */
+export type TokenDeath = 401 | 422 | 498;
 
 type FaultKind =
   | {
@@ -69,6 +92,8 @@ export interface PlexTvDoubleOptions {
   log?: (line: string) => void;
   /** Answer users as some plex.tv answers do: with an `authToken` and a hashed `pin`. */
   secretAttributes?: boolean;
+  /** The clock of sign-in PINs (milliseconds); Date.now by default. */
+  now?: () => number;
 }
 
 export const DOUBLE_TOKEN = 'double-token-7f3a9c1e5b';
@@ -78,6 +103,8 @@ export const BODIES = {
   unauthorized: errorXml(1001, 'User could not be authenticated', 401),
   notFound: errorXml(1002, 'The requested resource or endpoint could not be found', 404),
   pleaseSignIn: '<errors><error>Please sign in.</error></errors>',
+  invalidToken: '<errors><error>Invalid token</error></errors>',
+  tokenExpired: '<errors><error message="Token expired" status="498"/></errors>',
   incorrectPin: '<Response code="401" status="Incorrect PIN"/>',
   rateLimitedJson: '{"errors":[{"code":1003,"message":"API rate limit exceeded","status":429}]}',
   managedNotAllowed: errorXml(1009, 'Managed users are not allowed', 403),
@@ -124,6 +151,14 @@ export class PlexTvDouble {
   /** Answer users with an `authToken` of their own and, when one is set, a hashed `pin`. */
   secretAttributes: boolean;
   readonly users = new Map<number, DoubleUser>();
+  /** Sign-in PINs by id, expired ones included. */
+  readonly pins = new Map<number, DoublePin>();
+  /** Tokens that are dead, and how plex.tv says so. */
+  readonly revoked = new Map<string, TokenDeath>();
+  now: () => number;
+  private nextPinId = 7_000_001;
+  /** Each Home member's own token (the administrator's is `token`). */
+  private readonly memberTokens = new Map<number, string>();
   readonly requests: RecordedRequest[] = [];
   /** Requests being answered right now, and the most seen at once. */
   inFlight = 0;
@@ -146,6 +181,7 @@ export class PlexTvDouble {
     this.latencyMs = options.latencyMs ?? 0;
     this.secretAttributes = options.secretAttributes ?? false;
     this.log = options.log;
+    this.now = options.now ?? (() => Date.now());
     for (const u of options.users ?? seedUsers()) this.users.set(u.id, { ...u });
     this.server = http.createServer((req, res) => this.handle(req, res));
     this.server.keepAliveTimeout = 30_000;
@@ -192,8 +228,67 @@ export class PlexTvDouble {
     this.peakConnections = this.sockets.size;
   }
 
+  /**
+   * Forgets the recorded requests whose path matches `path`, and counts connections afresh
+   * (those open stay open, and keep-alive may reuse them); faults stay.
+   */
+  forgetRequests(path: RegExp): void {
+    const kept = this.requests.filter((request) => !path.test(request.path));
+    this.requests.splice(0, this.requests.length, ...kept);
+    this.connections = 0;
+    this.peakConnections = this.sockets.size;
+  }
+
+  /** The token signing in as Home member `userId` gives: the administrator's is `token`. */
+  tokenOf(userId: number): string {
+    if (userId === this.administrator().id) return this.token;
+    let token = this.memberTokens.get(userId);
+    if (!token) {
+      token = `member-token-${userId.toString(36)}-${randomBytes(8).toString('hex')}`;
+      this.memberTokens.set(userId, token);
+    }
+    return token;
+  }
+
+  /** From now on requests with `token` are answered as plex.tv answers a dead token. */
+  revoke(token: string, answer: TokenDeath = 401): void {
+    this.revoked.set(token, answer);
+  }
+
+  /**
+   * What the sign-in page does when a member's button is clicked: the PIN with this code and
+   * client id, if it has not expired, gets that member's token. Returns the PIN, if any.
+   */
+  signIn(code: string, clientIdentifier: string, userId: number): DoublePin | undefined {
+    const pin = [...this.pins.values()].find(
+      (p) => p.code === code && p.clientIdentifier === clientIdentifier,
+    );
+    const member = this.users.get(userId) ?? this.administrator();
+    if (!pin || this.now() >= pin.expiresAt || member.id !== userId) return undefined;
+    pin.authToken = this.tokenOf(userId);
+    return pin;
+  }
+
+  /** The Home's administrator: the seed's admin user, or one made up when the Home has none. */
+  private administrator(): DoubleUser {
+    return (
+      [...this.users.values()].find((u) => u.admin) ??
+      user({ id: 1, title: 'Administrator', username: 'admin', admin: true, restricted: false })
+    );
+  }
+
+  /** The Home member a token belongs to, if it is a live one. */
+  private memberOf(token: string): DoubleUser | undefined {
+    if (token === this.token) return this.administrator();
+    for (const [id, own] of this.memberTokens) if (own === token) return this.users.get(id);
+    return undefined;
+  }
+
   private nextFault(path: string): Fault | undefined {
-    const index = this.faults.findIndex(({ fault }) => !fault.only || fault.only.test(path));
+    const aimedOnly = ACCOUNT_PATHS.test(path);
+    const index = this.faults.findIndex(({ fault }) =>
+      fault.only ? fault.only.test(path) : !aimedOnly,
+    );
     const entry = this.faults[index];
     if (!entry) return undefined;
     entry.times--;
@@ -222,6 +317,10 @@ export class PlexTvDouble {
     };
     res.on('finish', finish);
     res.on('close', finish);
+    if (url.pathname === '/auth') {
+      this.signInPage(req, res);
+      return;
+    }
     req.resume();
     const fault = this.nextFault(url.pathname);
     const answer = () =>
@@ -321,10 +420,35 @@ export class PlexTvDouble {
         errors: [{ code: plexCode, message, status }],
       });
     };
-    if (!req.headers['x-plex-client-identifier'])
-      return fail(1000, 'X-Plex-Client-Identifier is missing', 400);
+    const clientIdentifier = req.headers['x-plex-client-identifier'];
+    if (!clientIdentifier) return fail(1000, 'X-Plex-Client-Identifier is missing', 400);
+    if (url.pathname.startsWith('/api/v2/pins')) {
+      return this.answerPins(req, url, query, String(clientIdentifier), reply, fail);
+    }
     const token = req.headers['x-plex-token'] ?? url.searchParams.get('X-Plex-Token');
-    if (token !== this.token) return fail(1001, 'User could not be authenticated', 401);
+    const death = typeof token === 'string' ? this.revoked.get(token) : undefined;
+    if (death === 422) {
+      this.log?.(`${req.method} ${url.pathname} -> 422 (invalid token)`);
+      return reply(422, BODIES.invalidToken, { errors: [{ message: 'Invalid token' }] });
+    }
+    if (death === 498) {
+      this.log?.(`${req.method} ${url.pathname} -> 498 (token expired)`);
+      return reply(498, BODIES.tokenExpired, {
+        errors: [{ message: 'Token expired', status: 498 }],
+      });
+    }
+    const member = typeof token === 'string' && !death ? this.memberOf(token) : undefined;
+    if (!member) return fail(1001, 'User could not be authenticated', 401);
+    if (req.method === 'GET' && url.pathname === '/api/v2/user') {
+      this.log?.(`GET ${url.pathname} -> 200 ${member.title}`);
+      const fields = { ...accountFields(member), authToken: String(token) };
+      return reply(200, `<user ${xmlAttributes(fields)}/>`, fields);
+    }
+    if (req.method === 'GET' && url.pathname === '/api/v2/ping') {
+      this.log?.(`GET ${url.pathname} -> 200 pong`);
+      return reply(200, '<pong/>', { pong: true });
+    }
+    if (!member.admin) return fail(1009, 'Managed users are not allowed', 403);
 
     const restricted = /^\/api\/v2\/home\/users\/restricted\/(\d+)$/.exec(url.pathname);
     if (req.method === 'POST' && restricted) {
@@ -357,6 +481,94 @@ export class PlexTvDouble {
       return reply(200, resourcesXml(this.resources), this.resources);
     }
     return fail(1002, 'The requested resource or endpoint could not be found', 404);
+  }
+
+  /** POST /api/v2/pins (no token) makes a PIN; GET /api/v2/pins/{id} tells whether it is signed in. */
+  private answerPins(
+    req: http.IncomingMessage,
+    url: URL,
+    query: Record<string, string>,
+    clientIdentifier: string,
+    reply: (status: number, xml: string, body: unknown) => void,
+    fail: (plexCode: number, message: string, status: number) => void,
+  ): void {
+    const now = this.now();
+    if (req.method === 'POST' && url.pathname === '/api/v2/pins') {
+      const strong = query.strong === 'true';
+      const pin: DoublePin = {
+        id: this.nextPinId++,
+        code: randomBytes(16)
+          .toString('hex')
+          .slice(0, strong ? 25 : 4),
+        clientIdentifier,
+        product: String(req.headers['x-plex-product'] ?? ''),
+        createdAt: now,
+        expiresAt: now + (strong ? 1800 : 900) * 1000,
+        authToken: null,
+      };
+      this.pins.set(pin.id, pin);
+      this.log?.(`POST /api/v2/pins -> 201 (PIN ${pin.id})`);
+      const fields = pinFields(pin, now);
+      return reply(201, `<pin ${xmlAttributes(fields)}/>`, { ...fields, authToken: null });
+    }
+    const match = /^\/api\/v2\/pins\/(\d+)$/.exec(url.pathname);
+    const pin = match && req.method === 'GET' ? this.pins.get(Number(match[1])) : undefined;
+    // A PIN polled with another client id is as unknown as one that never was.
+    if (!match || !pin || pin.clientIdentifier !== clientIdentifier || now >= pin.expiresAt) {
+      return fail(1020, 'Code not found or expired', 404);
+    }
+    this.log?.(`GET ${url.pathname} -> 200 ${pin.authToken ? 'signed in' : 'waiting'}`);
+    const fields = {
+      ...pinFields(pin, now),
+      ...(pin.authToken ? { authToken: pin.authToken } : {}),
+    };
+    return reply(200, `<pin ${xmlAttributes(fields)}/>`, { authToken: null, ...fields });
+  }
+
+  /**
+   * The stand-in for Plex's sign-in page: GET shows a button per Home member; the page reads
+   * the PIN's code and client id from the fragment, as Plex's does. POST signs that member in.
+   */
+  private signInPage(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const page = (status: number, body: string) => {
+      res.writeHead(status, {
+        'Content-Type': 'text/html; charset=utf-8',
+        'Cache-Control': 'no-store',
+        'Content-Security-Policy':
+          "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; form-action 'self'",
+      });
+      res.end(signInHtml(body));
+    };
+    if (req.method === 'GET') {
+      this.log?.('GET /auth -> 200 sign-in page');
+      const members = [...this.users.values()].filter((u) => !u.guest);
+      return page(200, signInForm(members));
+    }
+    if (req.method !== 'POST') return page(405, '<p>Method not allowed.</p>');
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => {
+      body += chunk;
+      if (body.length > 4096) req.destroy();
+    });
+    req.on('end', () => {
+      const form = new URLSearchParams(body);
+      const userId = Number(form.get('user'));
+      const pin = this.signIn(form.get('code') ?? '', form.get('clientID') ?? '', userId);
+      if (!pin) {
+        this.log?.('POST /auth -> 404 unknown or expired code');
+        return page(
+          404,
+          '<p id="outcome">This sign-in code is unknown or has expired. Start again from Node-RED.</p>',
+        );
+      }
+      const title = this.users.get(userId)?.title ?? this.administrator().title;
+      this.log?.(`POST /auth -> 200 ${title} signed in (PIN ${pin.id})`);
+      return page(
+        200,
+        `<p id="outcome">Signed in as ${escapeXml(title)}. You can close this window and go back to Node-RED.</p>`,
+      );
+    });
   }
 
   private userFields(u: DoubleUser): Record<string, string | number | boolean> {
@@ -438,6 +650,63 @@ function userFields(u: DoubleUser): Record<string, string | number | boolean> {
     guest: u.guest,
     protected: u.pin !== undefined,
   };
+}
+
+/** What GET /api/v2/user says of a member (its token is added by the caller). */
+function accountFields(u: DoubleUser): Record<string, string | number | boolean> {
+  return {
+    id: u.id,
+    uuid: u.uuid,
+    username: u.username,
+    title: u.title,
+    email: u.email,
+    thumb: u.thumb,
+    homeAdmin: u.admin,
+    restricted: u.restricted,
+    protected: u.pin !== undefined,
+  };
+}
+
+function pinFields(pin: DoublePin, now: number): Record<string, string | number | boolean> {
+  return {
+    id: pin.id,
+    code: pin.code,
+    product: pin.product,
+    trusted: false,
+    qr: `https://plex.tv/api/v2/pins/qr/${pin.code}`,
+    clientIdentifier: pin.clientIdentifier,
+    expiresIn: Math.max(0, Math.round((pin.expiresAt - now) / 1000)),
+    createdAt: new Date(pin.createdAt).toISOString(),
+    expiresAt: new Date(pin.expiresAt).toISOString(),
+  };
+}
+
+function signInHtml(body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Plex sign-in (stand-in)</title>
+<style>body{font-family:sans-serif;margin:2em;max-width:32em}button{display:block;margin:.5em 0;padding:.6em 1em;font-size:1em}</style>
+</head><body><h1>Sign in to Plex</h1>
+<p>This is the local stand-in for Plex's sign-in page. Choose who signs in:</p>
+${body}</body></html>`;
+}
+
+function signInForm(members: DoubleUser[]): string {
+  const buttons = members
+    .map(
+      (m) =>
+        `<button type="submit" name="user" value="${m.id}">Sign in as ${escapeXml(m.title)}</button>`,
+    )
+    .join('\n');
+  // Like Plex's page, it reads the PIN's code and client id from the fragment.
+  return `<form method="post" action="/auth">
+<input type="hidden" name="code" id="code"><input type="hidden" name="clientID" id="clientID">
+${buttons}
+</form>
+<script>
+var query = new URLSearchParams(location.hash.replace(/^#\\??/, ''));
+document.getElementById('code').value = query.get('code') || '';
+document.getElementById('clientID').value = query.get('clientID') || '';
+</script>`;
 }
 
 function xmlAttributes(fields: Record<string, string | number | boolean>): string {

@@ -5,7 +5,13 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, adminApi, loadExamples, plexInjects } from '../../scripts/node-red-runtime';
+import {
+  ROOT,
+  adminApi,
+  deployFlows,
+  loadExamples,
+  plexInjects,
+} from '../../scripts/node-red-runtime';
 import { eventually, newToken } from './support';
 
 /** `npm run demo` as a user starts it, each run in its own folder and on free ports. */
@@ -66,6 +72,56 @@ async function listening(port: number): Promise<boolean> {
 
 type FlowNode = { id: string; type: string; [key: string]: unknown };
 
+/**
+ * Signs the demo's account in as the double's administrator, the way the account dialog and
+ * the double's sign-in page do it (the browser itself is driven in sign-in.e2e.ts); returns
+ * the token.
+ */
+async function signInAsParent(url: string, account: FlowNode): Promise<string> {
+  const settings = {
+    clientIdentifier: account.clientIdentifier,
+    product: account.product,
+    deviceName: account.deviceName,
+    baseUrl: account.baseUrl,
+  };
+  const started = await adminApi<{ pinId: number; authUrl: string }>(
+    url,
+    'POST',
+    '/plex-account/sign-in',
+    {
+      ...settings,
+      authUrl: account.authUrl,
+    },
+  );
+  const page = new URL(started.authUrl);
+  assert.equal(`${page.origin}${page.pathname}`, account.authUrl);
+  const query = new URLSearchParams(page.hash.replace(/^#\??/, ''));
+  // What the page's "Sign in as Parent" button sends.
+  const form = new URLSearchParams({
+    code: query.get('code') ?? '',
+    clientID: query.get('clientID') ?? '',
+    user: '1',
+  });
+  const signedIn = await fetch(page.origin + page.pathname, { method: 'POST', body: form });
+  assert.match(await signedIn.text(), /Signed in as Parent/);
+  let token = '';
+  await eventually(async () => {
+    const answer = await adminApi<{ state: string; token?: string }>(
+      url,
+      'POST',
+      '/plex-account/sign-in/poll',
+      {
+        pinId: started.pinId,
+        clientIdentifier: settings.clientIdentifier,
+        baseUrl: settings.baseUrl,
+      },
+    );
+    token = answer.token ?? '';
+    return answer.state === 'signed-in';
+  }, 'the sign-in');
+  return token;
+}
+
 describe('end to end: npm run demo', function () {
   this.timeout(180_000);
   const dirs: string[] = [];
@@ -106,13 +162,34 @@ describe('end to end: npm run demo', function () {
       url = await ready(demo);
     });
 
-    it('deploys the examples with an account on the double and says what to click', async () => {
+    it('deploys the examples with an account on the double that has no token yet, says how to sign in', async () => {
       assert.equal(url, `http://127.0.0.1:${editorPort}`);
       const flows = await adminApi<FlowNode[]>(url, 'GET', '/flows');
       const accounts = flows.filter((n) => n.type === 'plex-account');
       assert.equal(accounts.length, 1);
-      assert.equal(accounts[0].baseUrl, `http://127.0.0.1:${plexPort}`);
-      assert.deepEqual(await adminApi(url, 'GET', `/credentials/plex-account/${accounts[0].id}`), {
+      const [account] = accounts;
+      assert.equal(account.baseUrl, `http://127.0.0.1:${plexPort}`);
+      assert.equal(account.authUrl, `http://127.0.0.1:${plexPort}/auth`);
+      assert.deepEqual(await adminApi(url, 'GET', `/credentials/plex-account/${account.id}`), {});
+      assert.match(
+        demo.output(),
+        /click "Sign in with Plex", and in the window\s+that opens click "Sign in as Parent"/,
+      );
+
+      // The newcomer's sign-in, as the dialog and the double's page make it, then a deploy.
+      const token = await signInAsParent(url, account);
+      const signedIn = flows.map((n) =>
+        n.id === account.id ? { ...n, credentials: { token } } : n,
+      );
+      const started = () => demo.output().split('] Started flows').length;
+      const before = started();
+      await deployFlows(url, signedIn);
+      await eventually(() => started() > before, 'the flows to start again');
+      await eventually(
+        () => demo.output().includes('GET /api/v2/user -> 200 Parent'),
+        'the account to check its new token',
+      );
+      assert.deepEqual(await adminApi(url, 'GET', `/credentials/plex-account/${account.id}`), {
         has_token: true,
       });
       const examples = loadExamples();
@@ -161,6 +238,7 @@ describe('end to end: npm run demo', function () {
         'find-my-users',
         'remove-a-pin',
         'screen-time',
+        'sign-in-alert',
       ]);
       assert.match(
         demo.output(),
@@ -173,6 +251,7 @@ describe('end to end: npm run demo', function () {
         ),
         logged().join('\n'),
       );
+      assert.ok(!demo.output().includes(token), 'the token is never printed');
     });
 
     it('refuses a second demo from the same folder', async () => {

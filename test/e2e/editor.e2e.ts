@@ -15,7 +15,7 @@ import {
   plexInjects,
 } from '../../scripts/node-red-runtime';
 import { CHROMIUM, launchChromium } from '../../scripts/chromium';
-import { eventually, newToken, screenshotDir, startRuntime, type Runtime } from './support';
+import { eventually, newToken, screenshot, startRuntime, type Runtime } from './support';
 
 /**
  * The editor as a user meets it, in headless Chromium (Debian's package) driven by
@@ -23,8 +23,6 @@ import { eventually, newToken, screenshotDir, startRuntime, type Runtime } from 
  */
 
 const IN_CI = !!process.env.CI && process.env.CI !== 'false';
-/** With UPDATE_SCREENSHOTS=1 the README's screenshots in docs/ are rewritten. */
-const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS ? path.join(ROOT, 'docs') : screenshotDir();
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 /** A node type's palette label, as its catalogue has it. */
 function paletteLabel(type: string): string {
@@ -449,18 +447,4 @@ async function eventuallyValue<T>(read: () => Promise<T | undefined>, what: stri
   let value: T | undefined;
   await eventually(async () => (value = await read()) !== undefined, what);
   return value as T;
-}
-
-/** A screenshot once the open tray has finished sliding in. */
-async function screenshot(page: Page, file: string): Promise<void> {
-  const tray = page.locator('.red-ui-tray').last();
-  let previous = '';
-  for (let i = 0; i < 50 && (await tray.count()) > 0; i++) {
-    const box = JSON.stringify(await tray.boundingBox());
-    if (box === previous) break;
-    previous = box;
-    await page.waitForTimeout(100);
-  }
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, file) });
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { PlexTvDouble } from '../double/plex-tv-double';
 import { adminApi } from '../../scripts/node-red-runtime';
-import { newToken, startRuntime, type Runtime } from './support';
+import { newToken, startChecksHeard, startRuntime, type Runtime } from './support';
 
 /**
  * The user picker's admin endpoint in a real Node-RED with `adminAuth` on: Node-RED's own
@@ -126,6 +126,7 @@ for (const anonymous of ['none', 'read'] as const) {
         30_000,
         as.admin,
       );
+      await startChecksHeard(double, 1);
     });
 
     after(async () => {

@@ -14,7 +14,14 @@ import {
   plexInjects,
   type FlowNode,
 } from '../../scripts/node-red-runtime';
-import { eventually, newToken, postJson, startRuntime, type Runtime } from './support';
+import {
+  eventually,
+  newToken,
+  postJson,
+  startChecksHeard,
+  startRuntime,
+  type Runtime,
+} from './support';
 
 /**
  * A real Node-RED process with the packed package installed by npm, driven through the Admin
@@ -214,6 +221,8 @@ describe('end to end: a real Node-RED runtime with the packed package', function
         account('acc-servers', { baseUrl: double.url }, token),
         ...endpoint('sessions', 'acc-servers', 1200, { type: 'plex-sessions', server: '' }),
       ]);
+      // Each account with a token checks it once at start: 7 of them.
+      await startChecksHeard(double, 8);
     });
 
     beforeEach(() => double.reset());

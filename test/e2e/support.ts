@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { PlexTvDouble } from '../double/plex-tv-double';
+import type { Page } from 'playwright-core';
 import {
+  ROOT,
   NodeRedProcess,
   packPackage,
   prepareUserDir,
@@ -26,9 +29,25 @@ process.on('exit', () => {
 
 let tarball: Promise<string> | undefined;
 
-/** Where screenshots go when they are not meant for docs/. */
-export function screenshotDir(): string {
-  return path.join(workDir, 'screenshots');
+/** With UPDATE_SCREENSHOTS=1 the README's screenshots in docs/ are rewritten; else they go to the run's folder. */
+const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS
+  ? path.join(ROOT, 'docs')
+  : path.join(workDir, 'screenshots');
+
+/** A screenshot once the open tray has finished sliding in; returns its path. */
+export async function screenshot(page: Page, file: string): Promise<string> {
+  const tray = page.locator('.red-ui-tray').last();
+  let previous = '';
+  for (let i = 0; i < 50 && (await tray.count()) > 0; i++) {
+    const box = JSON.stringify(await tray.boundingBox());
+    if (box === previous) break;
+    previous = box;
+    await page.waitForTimeout(100);
+  }
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  const where = path.join(SCREENSHOTS, file);
+  await page.screenshot({ path: where });
+  return where;
 }
 
 /** The package as `npm pack` makes it, packed once per run. */
@@ -97,6 +116,17 @@ export async function eventually(
     if (Date.now() - started > ms) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/**
+ * Waits until the double has heard the check at start (GET /api/v2/user) of `accounts` deployed
+ * accounts with a token, then takes those out of its record: the tests count what their
+ * messages send.
+ */
+export async function startChecksHeard(double: PlexTvDouble, accounts: number): Promise<void> {
+  const checks = () => double.requests.filter((r) => r.path === '/api/v2/user').length;
+  await eventually(() => checks() >= accounts, `${accounts} checks at start`);
+  double.forgetRequests(/^\/api\/v2\/user$/);
 }
 
 export function newToken(): string {

@@ -5,6 +5,7 @@ import util from 'node:util';
 import type { Node, NodeMessage } from 'node-red';
 import { DOUBLE_TOKEN, PlexTvDouble } from '../double/plex-tv-double';
 import type { PlexErrorObject } from '../../src/lib/errors';
+import type { PlexAccountNode } from '../../src/nodes/plex-account';
 import { nodeModules, translate } from './nodes';
 
 // The compatibility matrix (scripts/compat.ts) points the suite at another Node-RED install.
@@ -97,6 +98,7 @@ export async function loadFlow(options: FlowOptions = {}): Promise<LoadedFlow> {
   } finally {
     translation?.restore();
   }
+  await settleStartCheck(options.double);
   const node = helper.getNode('n1');
   const loaded: LoadedFlow = {
     node,
@@ -155,10 +157,22 @@ export async function loadFlow(options: FlowOptions = {}): Promise<LoadedFlow> {
 }
 
 /**
+ * Waits for the account's check at start (GET /api/v2/user: its own tests are in
+ * plex-account-health.spec.ts), then takes it out of the double's record and counts
+ * connections afresh, so that a test sees only what its messages made.
+ */
+async function settleStartCheck(double: PlexTvDouble | undefined): Promise<void> {
+  const account = helper.getNode('acc') as unknown as PlexAccountNode | null;
+  // Checks within 10 s share the one at start: this waits for it and asks nothing more.
+  await account?.checkToken?.().catch(() => undefined);
+  double?.forgetRequests(/^\/api\/v2\/user$/);
+}
+
+/**
  * The test helper hands nodes a RED whose `_` returns the key; this makes it the catalogue's
  * translation for the next load (the helper sets `_` after making RED, so the setter ignores it).
  */
-function translateInHelper(): sinon.SinonStub {
+export function translateInHelper(): sinon.SinonStub {
   const registry = (
     helper as unknown as { _registryUtil: { createNodeApi(node: unknown): object } }
   )._registryUtil;
