@@ -83,7 +83,7 @@ describe('Transport: what the next endpoints need', () => {
       [undefined, 'xml'],
     ];
     for (const [token, accept] of calls) {
-      double.inject({ kind: 'status', status: 200, body: '<ok/>' });
+      double.inject({ kind: 'status', status: 200, body: '<ok/>', only: /^\/api\/v2\/user$/ });
       await transport.request({ method: 'GET', path: '/api/v2/user', token, accept });
     }
     assert.deepEqual(
