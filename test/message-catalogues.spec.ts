@@ -110,6 +110,25 @@ function typesUsingSharedScript(): string[] {
   return NODE_TYPES.filter((type) => /PlexHomeEditor\.\w+/.test(read(`nodes/${type}.html`)));
 }
 
+/**
+ * The node type a module of src/nodes speaks for: its own, or for a helper module the node file
+ * that imports it, directly or through other helpers (its RED._ is that node file's).
+ */
+function ownerOf(module: string, seen = new Set<string>()): string | undefined {
+  if (NODE_TYPES.includes(module)) return module;
+  seen.add(module);
+  const importers = fs
+    .readdirSync(path.join(ROOT, 'src/nodes'))
+    .map((file) => path.basename(file, '.ts'))
+    .filter(
+      (other) => !seen.has(other) && read(`src/nodes/${other}.ts`).includes(`from './${module}'`),
+    );
+  return (
+    importers.find((other) => NODE_TYPES.includes(other)) ??
+    importers.map((other) => ownerOf(other, seen)).find((owner) => owner !== undefined)
+  );
+}
+
 function usedKeys(): Use[] {
   const uses: Use[] = [];
   for (const type of NODE_TYPES) {
@@ -132,11 +151,7 @@ function usedKeys(): Use[] {
     const type = path.basename(file, '.ts');
     const text = read(where);
     assert.doesNotMatch(text, /\b_\(`/, `${where}: a message key built at run time`);
-    // A helper module resolves in the namespace of the node file that registers it.
-    const owner = NODE_TYPES.includes(type)
-      ? type
-      : NODE_TYPES.find((t) => read(`src/nodes/${t}.ts`).includes(`from './${type}'`));
-    for (const key of sourceKeys(text)) uses.push(resolve(key, owner, where));
+    for (const key of sourceKeys(text)) uses.push(resolve(key, ownerOf(type), where));
   }
   return uses;
 }

@@ -6,10 +6,11 @@ import { clientModule } from './client-module';
 import type { PlexAccountNode } from './plex-account';
 
 /**
- * What the plex-account admin routes share: JSON answers nobody may cache, Node-RED's
- * permission check for `plex-account.write` answered as a 403 the editor can show, and the
- * mapping of failures to `{ error: { code, message } }`. No message texts live here: the
- * routes pass their own, looked up in the plex-account catalogue.
+ * What the plex-account admin routes (the user and server pickers, sign-in, its poll, and the
+ * token check) share: JSON answers nobody may cache, `plex-account.read` for all, Node-RED's
+ * permission check for `plex-account.write` answered as a 403 the editor can show, the subject
+ * of a request (pending settings or a deployed account), and the mapping of failures to
+ * `{ error: { code, message } }`. Texts come from the plex-account catalogue.
  */
 
 export interface Request {
@@ -33,30 +34,30 @@ export interface Answer {
 }
 
 /** The editor's stand-in for a password it has stored but does not know. */
-export const KEPT_PASSWORD = '__PWRD__';
+const KEPT_PASSWORD = '__PWRD__';
 /** What a Node-RED node id looks like. */
-export const NODE_ID = /^[0-9A-Za-z._-]{1,64}$/;
+const NODE_ID = /^[0-9A-Za-z._-]{1,64}$/;
 
 /** Every answer, refusals included, is about this moment and this user: no cache may keep it. */
-export const noStore: Middleware = (_req, res, next) => {
+const noStore: Middleware = (_req, res, next) => {
   res.setHeader('Cache-Control', 'no-store');
   next();
 };
 
 /**
- * Lets a request through only when Node-RED's own check grants `plex-account.write` (or when
- * `applies` says the request does not need it). Node-RED refuses with a bare 401, which makes
- * the editor ask the signed-in user to log in again; it becomes a 403 with the text `refusal`
- * gives, which the editor can show.
+ * Lets a request through only when Node-RED's own check grants `plex-account.write`; with
+ * `deployedFields`, a request holding no other fields (nothing pending) needs no more than read.
+ * Node-RED refuses with a bare 401, which makes the editor ask the signed-in user to log in
+ * again; it becomes a 403 with the text `refusal` gives, which the editor can show.
  */
 export function needsWrite(
   RED: NodeAPI,
   refusal: () => string,
-  applies: (body: unknown) => boolean = () => true,
+  deployedFields?: ReadonlySet<string>,
 ): Middleware {
   const writeCheck = RED.auth.needsPermission('plex-account.write') as unknown as Middleware;
   return (req, res, next) => {
-    if (!applies(req.body)) {
+    if (deployedFields && !hasFieldsBeyond(req.body, deployedFields)) {
       next();
       return;
     }
@@ -86,7 +87,7 @@ export function needsWrite(
 }
 
 /** Whether a request body holds anything besides the fields `deployed` names. */
-export function hasFieldsBeyond(body: unknown, deployed: ReadonlySet<string>): boolean {
+function hasFieldsBeyond(body: unknown, deployed: ReadonlySet<string>): boolean {
   return isRecord(body) && Object.keys(body).some((key) => !deployed.has(key));
 }
 
@@ -114,7 +115,7 @@ export function accountRoute(
  * The route's handler: `answer` is given the body, the caller and a signal that aborts when
  * the editor hangs up (closed, or asked again), so nothing waits on plex.tv for nobody.
  */
-export function jsonRoute(
+function jsonRoute(
   answer: (body: Record<string, unknown>, signal: AbortSignal, req: Request) => Promise<Answer>,
 ): (req: Request, res: Response) => void {
   return (req, res) => {
@@ -147,18 +148,14 @@ export function failureOf(error: unknown, unexpected: string): Answer {
 export type Subject = { pending: PlexTvClient } | { account: PlexAccountNode };
 
 /**
- * The subject of a picker-like request: with a typed token (not the editor's stand-in for a
- * stored one), a client of the pending settings in the body, which the caller closes; else
+ * The subject of a request about an account: with a typed token (not the editor's stand-in for
+ * a stored one), a client of the pending settings in the body, which the caller closes; else
  * the deployed account the body's `id` names, with its own settings. A stored token is only
- * ever used with those. A bad id is 400, an account not deployed 404, with the texts given.
+ * ever used with those. A bad id is 400, an account not deployed 404.
  */
-export function subjectOf(
-  RED: NodeAPI,
-  body: Record<string, unknown>,
-  texts: { badId: string; notDeployed: string },
-): Subject | Answer {
+function subjectOf(RED: NodeAPI, body: Record<string, unknown>): Subject | Answer {
   const id = typeof body.id === 'string' ? body.id : '';
-  if (!NODE_ID.test(id)) return failure(400, 'NOT_CONFIGURED', texts.badId);
+  if (!NODE_ID.test(id)) return failure(400, 'NOT_CONFIGURED', RED._('plex-account.errors.bad-id'));
   const token = text(body.token);
   if (token && token !== KEPT_PASSWORD) {
     const { PlexTvClient } = clientModule();
@@ -174,9 +171,32 @@ export function subjectOf(
   }
   const account = RED.nodes.getNode(id) as PlexAccountNode | null;
   if (account?.type !== 'plex-account' || typeof account.getClient !== 'function') {
-    return failure(404, 'NOT_CONFIGURED', texts.notDeployed);
+    return failure(404, 'NOT_CONFIGURED', RED._('plex-account.errors.not-deployed'));
   }
   return { account };
+}
+
+/**
+ * The answer to a request about an account (its subject as subjectOf finds it): what `work`
+ * gives is the body of a 200 answer; a failure is answered as failureOf says, `unexpected`
+ * naming what failed. A client of pending settings is closed once the work is done.
+ */
+export async function answerAbout(
+  RED: NodeAPI,
+  body: Record<string, unknown>,
+  unexpected: string,
+  work: (subject: Subject) => Promise<unknown>,
+): Promise<Answer> {
+  let subject: Subject | Answer | undefined;
+  try {
+    subject = subjectOf(RED, body);
+    if ('status' in subject) return subject;
+    return { status: 200, body: await work(subject) };
+  } catch (error) {
+    return failureOf(error, unexpected);
+  } finally {
+    if (subject && 'pending' in subject) subject.pending.close();
+  }
 }
 
 /** A string field of a request body, trimmed; anything else is ''. */

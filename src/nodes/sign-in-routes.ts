@@ -3,15 +3,13 @@ import { PlexTvError } from '../lib/errors';
 import type { AccountUser, PlexTvClient } from '../lib/plex-tv-client';
 import {
   accountRoute,
+  answerAbout,
   failure,
   failureOf,
-  hasFieldsBeyond,
   needsWrite,
-  subjectOf,
   text,
   type Answer,
   type Request,
-  type Subject,
 } from './admin-route';
 import { clientModule } from './client-module';
 
@@ -79,7 +77,7 @@ export function registerSignInRoutes(RED: NodeAPI): void {
   const checkNeedsWrite = needsWrite(
     RED,
     () => RED._('plex-account.errors.check-needs-write'),
-    (body) => hasFieldsBeyond(body, CHECK_FIELDS),
+    CHECK_FIELDS,
   );
   accountRoute(RED, TOKEN_CHECK_PATH, checkNeedsWrite, (body, signal) =>
     checkToken(RED, body, signal),
@@ -195,28 +193,17 @@ async function askPlexTv(RED: NodeAPI, entry: WaitingSignIn): Promise<Answer> {
   }
 }
 
-async function checkToken(
+function checkToken(
   RED: NodeAPI,
   body: Record<string, unknown>,
   signal: AbortSignal,
 ): Promise<Answer> {
-  let subject: Subject | Answer | undefined;
-  try {
-    subject = subjectOf(RED, body, {
-      badId: RED._('plex-account.errors.bad-id'),
-      notDeployed: RED._('plex-account.errors.not-deployed'),
-    });
-    if ('status' in subject) return subject;
-    const user =
+  return answerAbout(RED, body, RED._('plex-account.errors.check-failed'), async (subject) => ({
+    user:
       'pending' in subject
         ? await subject.pending.currentUser({ signal })
-        : await subject.account.checkToken();
-    return { status: 200, body: { user } };
-  } catch (error) {
-    return failureOf(error, RED._('plex-account.errors.check-failed'));
-  } finally {
-    if (subject && 'pending' in subject) subject.pending.close();
-  }
+        : await subject.account.checkToken(),
+  }));
 }
 
 /** The identity a request body gives, within the rules an account's settings follow. */
