@@ -1,8 +1,15 @@
 import type { Node, NodeAPI, NodeMessage } from 'node-red';
+import type { MediaServer } from '../lib/media-server';
 import type { PlexSession } from '../lib/sessions';
 import { parseUserRef } from '../lib/user-id';
-import type { PlexActionContext } from './plex-action';
-import { evaluateUserProperty, type UserProperty } from './user-property';
+import type { PlexActionContext, PlexActionDef } from './plex-action';
+import { evaluateUserProperty, userProperty, type UserSetting } from './user-property';
+
+/** What the settings of a media-server node (sessions, stop streams) hold besides the account. */
+export interface MediaServerNodeDef extends PlexActionDef, UserSetting {
+  /** A server name or machine id; blank for the account's only server. */
+  server: string;
+}
 
 /** A Home member a stream node is about: the id streams are matched by, and a name to show. */
 export interface Member {
@@ -11,35 +18,57 @@ export interface Member {
   name?: string;
 }
 
-/**
- * Reads the node's user property as a reference to any Home member (not only managed users:
- * anybody's streams can be listed and stopped) and resolves a name through the account's
- * cached Home users list. With `blankIsEverybody`, an absent or blank value means nobody in
- * particular (undefined); otherwise it is refused like any value that is no user.
- */
-export async function readMember(
+/** What a media-server node does, on its settings as read once: whose streams, which server. */
+export interface MediaServerNode {
+  /**
+   * Reads the node's user property as a reference to any Home member (not only managed users:
+   * anybody's streams can be listed and stopped) and resolves a name through the account's
+   * cached Home users list. A value that is no user, blank included, is refused.
+   */
+  member(msg: NodeMessage, context: PlexActionContext<unknown>): Promise<Member>;
+  /** As `member`, but an absent or blank value means nobody in particular (undefined). */
+  memberOrEverybody(
+    msg: NodeMessage,
+    context: PlexActionContext<unknown>,
+  ): Promise<Member | undefined>;
+  /** The node's server, connected, and the streams on it: `member`'s, or everybody's without one. */
+  sessions(
+    member: Member | undefined,
+    context: PlexActionContext<unknown>,
+  ): Promise<{ mediaServer: MediaServer; sessions: PlexSession[] }>;
+}
+
+export function mediaServerNode(
   RED: NodeAPI,
   node: Node,
-  property: UserProperty,
-  msg: NodeMessage,
-  { client, signal }: PlexActionContext<unknown>,
-  blankIsEverybody: boolean,
-): Promise<Member | undefined> {
-  const value = await evaluateUserProperty(RED, node, property, msg);
-  const blank =
-    value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
-  if (blank && blankIsEverybody) return undefined;
-  const ref = parseUserRef(value);
-  const id = await client.resolveUserId(ref, { signal });
-  return 'name' in ref ? { id, name: ref.name } : { id };
+  config: MediaServerNodeDef,
+): MediaServerNode {
+  const who = userProperty(RED, config);
+  // Blank: the account's only server.
+  const server = typeof config.server === 'string' ? config.server.trim() : '';
+  const resolve = async (value: unknown, { client, signal }: PlexActionContext<unknown>) => {
+    const ref = parseUserRef(value);
+    const id = await client.resolveUserId(ref, { signal });
+    return 'name' in ref ? { id, name: ref.name } : { id };
+  };
+  return {
+    member: async (msg, context) =>
+      resolve(await evaluateUserProperty(RED, node, who, msg), context),
+    async memberOrEverybody(msg, context) {
+      const value = await evaluateUserProperty(RED, node, who, msg);
+      const blank =
+        value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+      return blank ? undefined : resolve(value, context);
+    },
+    async sessions(member, context) {
+      const mediaServer = await context.client.servers.connect(server, context);
+      const all = await mediaServer.sessions(context);
+      return { mediaServer, sessions: member ? all.filter((s) => s.user.id === member.id) : all };
+    },
+  };
 }
 
 /** How a status names a member: as the server's sessions title them, else as the flow did, else by id. */
 export function memberName(member: Member, sessions: readonly PlexSession[]): string {
   return sessions.find((s) => s.user.title)?.user.title || member.name || String(member.id);
-}
-
-/** The node's Server setting: a server name or machine id, blank for the account's only server. */
-export function serverSetting(config: { server?: unknown }): string {
-  return typeof config.server === 'string' ? config.server.trim() : '';
 }

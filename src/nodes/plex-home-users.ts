@@ -3,7 +3,7 @@ import { PlexTvError } from '../lib/errors';
 import { findHomeUser } from '../lib/home-users';
 import { parseUserRef } from '../lib/user-id';
 import { handlePlexAction, type PlexActionDef } from './plex-action';
-import { evaluateUserProperty, userProperty } from './user-property';
+import { evaluateUserProperty, userProperty, type TypedInputSetting } from './user-property';
 
 function register(RED: NodeAPI): void {
   function PlexHomeUsers(this: Node, config: register.PlexHomeUsersDef): void {
@@ -48,11 +48,8 @@ function register(RED: NodeAPI): void {
 }
 
 declare namespace register {
-  interface PlexHomeUsersDef extends PlexActionDef {
-    /** A user reference (title, username or id); empty lists every user. */
-    filter: string;
-    filterType: string;
-  }
+  /** `filter`: a user reference (title, username or id); empty lists every user. */
+  type PlexHomeUsersDef = PlexActionDef & TypedInputSetting<'filter'>;
 }
 
 export = register;

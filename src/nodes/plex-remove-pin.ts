@@ -1,15 +1,11 @@
 import type { NodeAPI, Node } from 'node-red';
 import { handlePlexAction, type PlexActionDef } from './plex-action';
-import { readUserId, userProperty } from './user-property';
+import { readUserId, userProperty, type UserSetting } from './user-property';
 
 function register(RED: NodeAPI): void {
   function PlexRemovePin(this: Node, config: register.PlexRemovePinDef): void {
     RED.nodes.createNode(this, config);
-    const who = userProperty(
-      RED,
-      config,
-      'node-red-contrib-plex-home/plex-account:common.errors.unreadable-user',
-    );
+    const who = userProperty(RED, config);
     const removed = RED._('plex-remove-pin.status.removed');
 
     handlePlexAction({
@@ -30,11 +26,7 @@ function register(RED: NodeAPI): void {
 }
 
 declare namespace register {
-  interface PlexRemovePinDef extends PlexActionDef {
-    /** The user typed input: an id or a name, `msg.payload` by default. */
-    userId: string;
-    userIdType: string;
-  }
+  type PlexRemovePinDef = PlexActionDef & UserSetting;
 }
 
 export = register;

@@ -1,17 +1,11 @@
 import type { NodeAPI, Node } from 'node-red';
-import { handlePlexAction, type PlexActionDef } from './plex-action';
-import { memberName, readMember, serverSetting } from './media-server-node';
-import { userProperty } from './user-property';
+import { handlePlexAction } from './plex-action';
+import { memberName, mediaServerNode, type MediaServerNodeDef } from './media-server-node';
 
 function register(RED: NodeAPI): void {
   function PlexSessions(this: Node, config: register.PlexSessionsDef): void {
     RED.nodes.createNode(this, config);
-    const who = userProperty(
-      RED,
-      config,
-      'node-red-contrib-plex-home/plex-account:common.errors.unreadable-user',
-    );
-    const server = serverSetting(config);
+    const media = mediaServerNode(RED, this, config);
 
     handlePlexAction({
       RED,
@@ -20,10 +14,8 @@ function register(RED: NodeAPI): void {
       busy: RED._('plex-sessions.status.listing'),
       perform: async (msg, context) => {
         // Checked before any request: a bad user reference sends nothing.
-        const member = await readMember(RED, this, who, msg, context, true);
-        const mediaServer = await context.client.servers.connect(server, context);
-        const all = await mediaServer.sessions(context);
-        const sessions = member ? all.filter((s) => s.user.id === member.id) : all;
+        const member = await media.memberOrEverybody(msg, context);
+        const { mediaServer, sessions } = await media.sessions(member, context);
         const count = sessions.length;
         return {
           payload: sessions,
@@ -41,13 +33,7 @@ function register(RED: NodeAPI): void {
 }
 
 declare namespace register {
-  interface PlexSessionsDef extends PlexActionDef {
-    /** The user typed input: whose streams, `msg.payload` by default; blank for everybody's. */
-    userId: string;
-    userIdType: string;
-    /** A server name or machine id; blank for the account's only server. */
-    server: string;
-  }
+  type PlexSessionsDef = MediaServerNodeDef;
 }
 
 export = register;

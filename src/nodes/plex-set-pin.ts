@@ -8,7 +8,7 @@ import {
   type Prepared,
 } from './plex-action';
 import { takeMessageProperty } from './take-property';
-import { readUserId, userProperty } from './user-property';
+import { readUserId, userProperty, type UserSetting } from './user-property';
 
 function register(RED: NodeAPI): void {
   function PlexSetPin(
@@ -16,11 +16,7 @@ function register(RED: NodeAPI): void {
     config: register.PlexSetPinDef,
   ): void {
     RED.nodes.createNode(this, config);
-    const who = userProperty(
-      RED,
-      config,
-      'node-red-contrib-plex-home/plex-account:common.errors.unreadable-user',
-    );
+    const who = userProperty(RED, config);
     const fromMsg = config.pinSource === 'msg';
     const pinProperty = (config.pinProperty ?? '').trim().replace(/^msg\./, '') || 'pin';
     // The node's own PIN is read once; a missing or malformed one fails each message alike.
@@ -81,10 +77,7 @@ function register(RED: NodeAPI): void {
 }
 
 declare namespace register {
-  interface PlexSetPinDef extends PlexActionDef {
-    /** The user typed input: an id or a name, `msg.payload` by default. */
-    userId: string;
-    userIdType: string;
+  interface PlexSetPinDef extends PlexActionDef, UserSetting {
     /** `node`: the node's own `pin` credential; `msg`: the msg property named by pinProperty. */
     pinSource: 'node' | 'msg';
     pinProperty: string;

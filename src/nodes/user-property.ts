@@ -30,11 +30,20 @@ export interface UserProperty {
   unreadable: string;
 }
 
-/** The user typed input of a PIN node (`userId`/`userIdType`, `msg.payload` by default). */
+/** The two settings of a typed input `K`: its value, and `<K>Type` (msg, flow, str, jsonata…). */
+export type TypedInputSetting<K extends string> = Record<K, string> & Record<`${K}Type`, string>;
+
+/** A node's User setting: a typed input (an id or a name), `msg.payload` by default. */
+export type UserSetting = TypedInputSetting<'userId'>;
+
+/**
+ * The user typed input of a node (`userId`/`userIdType`, `msg.payload` by default); a value
+ * that cannot be read fails with the text of `unreadableKey`, the shared one unless given.
+ */
 export function userProperty(
   RED: NodeAPI,
-  config: { userId?: string; userIdType?: string },
-  unreadableKey: string,
+  config: Partial<UserSetting>,
+  unreadableKey = 'node-red-contrib-plex-home/plex-account:common.errors.unreadable-user',
 ): UserProperty {
   const value = config.userId ?? 'payload';
   const type = config.userIdType || 'msg';
