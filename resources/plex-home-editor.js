@@ -1,9 +1,58 @@
-/* Editor code shared by the Plex Home nodes, loaded once by plex-account.html: what every action
- * node's registerType has alike, the user picker of the user rows and the server picker of the
- * stream nodes. Texts shared by several nodes live once, in the plex-account catalogue, and are
- * looked up by their full key. */
+/* Editor code shared by the Plex Home nodes, loaded once by plex-account.html: the form rows
+ * several nodes have (account, user, server, name), what every action node's registerType has
+ * alike, the user picker of the user rows and the server picker of the stream nodes. Texts shared
+ * by several nodes live once, in the plex-account catalogue, and are looked up by their full key. */
 (function () {
   'use strict';
+
+  /** The form rows several node types share, by the name a node's placeholder gives. */
+  var ROWS = {
+    account: [
+      '<div class="form-row">',
+      '  <label for="node-input-account"><i class="fa fa-user-circle"></i>',
+      '    <span data-i18n="node-red-contrib-plex-home/plex-account:common.label.account"></span',
+      '  ></label>',
+      '  <input type="text" id="node-input-account" />',
+      '</div>',
+    ],
+    // A typed input (userIdType), and the user picker's button.
+    user: [
+      '<div class="form-row">',
+      '  <label for="node-input-userId"><i class="fa fa-user"></i>',
+      '    <span data-i18n="node-red-contrib-plex-home/plex-account:common.label.user"></span',
+      '  ></label>',
+      '  <input type="text" id="node-input-userId" style="width: calc(70% - 44px)" />',
+      '  <input type="hidden" id="node-input-userIdType" />',
+      '  <button type="button" id="node-input-userId-pick" class="red-ui-button"',
+      '    data-i18n="[title]node-red-contrib-plex-home/plex-account:common.picker.button">',
+      '    <i class="fa fa-users"></i>',
+      '  </button>',
+      '</div>',
+    ],
+    // Blank: the account's only server; the button lists the account's own servers.
+    server: [
+      '<div class="form-row">',
+      '  <label for="node-input-server"><i class="fa fa-server"></i>',
+      '    <span data-i18n="node-red-contrib-plex-home/plex-account:common.label.server"></span',
+      '  ></label>',
+      '  <input type="text" id="node-input-server" style="width: calc(70% - 44px)"',
+      '    data-i18n="[placeholder]node-red-contrib-plex-home/plex-account:common.placeholder.server" />',
+      '  <button type="button" id="node-input-server-pick" class="red-ui-button"',
+      '    data-i18n="[title]node-red-contrib-plex-home/plex-account:common.servers.button">',
+      '    <i class="fa fa-server"></i>',
+      '  </button>',
+      '</div>',
+    ],
+    // Last in every form, with core's own label, as core nodes have it.
+    name: [
+      '<div class="form-row">',
+      '  <label for="node-input-name"><i class="fa fa-tag"></i>',
+      '    <span data-i18n="node-red:common.label.name"></span',
+      '  ></label>',
+      '  <input type="text" id="node-input-name" data-i18n="[placeholder]node-red:common.label.name" />',
+      '</div>',
+    ],
+  };
 
   /** Node-RED's stand-in for a password it has stored but does not show. */
   var KEPT_PASSWORD = '__PWRD__';
@@ -119,6 +168,24 @@
   }
 
   window.PlexHomeEditor = {
+    /**
+     * Fills the shared rows into the form template of node type `type`, in place of its
+     * placeholders (`<div data-plex-home-row="account"></div>`, likewise user, server, name).
+     * Called from the node's own script as Node-RED loads it, template already in the page:
+     * Node-RED copies the template into every edit dialog it opens, and sets up the account
+     * select and the other fields from it before oneditprepare runs.
+     */
+    formRows: function (type) {
+      $('script[data-template-name="' + type + '"]').each(function () {
+        var form = $('<div></div>').html($(this).html());
+        form.find('[data-plex-home-row]').replaceWith(function () {
+          var name = $(this).attr('data-plex-home-row');
+          if (!ROWS[name]) throw new Error(type + ': no shared form row "' + name + '"');
+          return ROWS[name].join('\n');
+        });
+        $(this).text(form.html());
+      });
+    },
     /** The `account` default of an action node: a fresh object, as Node-RED annotates it per type. */
     account: function () {
       return { value: '', type: 'plex-account', required: true };

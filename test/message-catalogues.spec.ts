@@ -68,10 +68,11 @@ function attributeKeys(text: string): string[] {
 
 /**
  * Keys in editor code: literal keys handed to an i18n function (`RED._`, `this._`) or to a
- * function of the shared editor script (`PlexHomeEditor.outputLabels('key')`), and keys built
- * from the node type (`this.type + '.paletteLabel'`), which every node type that registers
- * through the shared script needs. The shared script may also pass on a key it was handed (a
- * parameter); any other argument is refused, as this test could not check it.
+ * function of the shared editor script (`PlexHomeEditor.outputLabels('key')`; not formRows,
+ * which takes a node type), and keys built from the node type (`this.type + '.paletteLabel'`),
+ * which every node type that registers through the shared script needs. The shared script may
+ * also pass on a key it was handed (a parameter); any other argument is refused, as this test
+ * could not check it.
  */
 function editorCallKeys(
   text: string,
@@ -80,7 +81,7 @@ function editorCallKeys(
 ): { literal: string[]; perType: string[] } {
   const literal: string[] = [];
   const perType: string[] = [];
-  for (const match of text.matchAll(/\b(?:_|PlexHomeEditor\.\w+)\(\s*([^,)]*)/g)) {
+  for (const match of text.matchAll(/\b(?:_|PlexHomeEditor\.(?!formRows\()\w+)\(\s*([^,)]*)/g)) {
     const argument = match[1].trim();
     const quoted = /^(['"])([^'"]+)\1$/.exec(argument);
     const built = /^this\.type \+ (['"])(\.[^'"]+)\1$/.exec(argument);
@@ -139,7 +140,10 @@ function usedKeys(): Use[] {
   }
   for (const file of fs.readdirSync(path.join(ROOT, 'resources'))) {
     const where = `resources/${file}`;
-    const { literal, perType } = editorCallKeys(read(where), where, true);
+    const text = read(where);
+    // The shared form rows' markup, and texts looked up in code.
+    for (const key of attributeKeys(text)) uses.push(resolve(key, undefined, where));
+    const { literal, perType } = editorCallKeys(text, where, true);
     for (const key of literal) uses.push(resolve(key, undefined, where));
     for (const suffix of perType) {
       for (const type of typesUsingSharedScript())
