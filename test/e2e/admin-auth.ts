@@ -46,8 +46,8 @@ export async function signIn(
   return { Authorization: `Bearer ${answer.access_token}` };
 }
 
-/** A POST to an admin route, its answer read whatever the status. */
-export async function postAdmin(
+/** A POST to an admin route, its answer read whatever the status (`B`: what its body holds). */
+export async function postAdmin<B = Record<string, unknown>>(
   url: string,
   route: string,
   body: unknown,
@@ -56,7 +56,7 @@ export async function postAdmin(
   status: number;
   cacheControl: string | null;
   text: string;
-  body: Record<string, unknown>;
+  body: B;
 }> {
   const response = await fetch(`${url}${route}`, {
     method: 'POST',
@@ -68,6 +68,6 @@ export async function postAdmin(
     status: response.status,
     cacheControl: response.headers.get('cache-control'),
     text,
-    body: (text.startsWith('{') ? JSON.parse(text) : {}) as Record<string, unknown>,
+    body: (text.startsWith('{') ? JSON.parse(text) : {}) as B,
   };
 }

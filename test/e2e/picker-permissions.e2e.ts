@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { PlexTvDouble } from '../double/plex-tv-double';
 import { adminApi } from '../../scripts/node-red-runtime';
+import { adminAuth, postAdmin, signIn } from './admin-auth';
 import { newToken, startChecksHeard, startRuntime, type Runtime } from './support';
 
 /**
@@ -13,64 +13,12 @@ const CLIENT_ID = '3b7f0c1e-9a4d-4e2b-8c6f-1d2e3f4a5b6c';
 const PICKER = '/plex-account/users';
 /** The Server setting's picker: the same rules. */
 const SERVER_PICKER = '/plex-account/servers';
-const PASSWORDS = { admin: 'admin-password-5e1f', viewer: 'viewer-password-9c2d' };
 
-/** The bcrypt Node-RED itself checks passwords with. */
-const bcrypt = createRequire(require.resolve('@node-red/editor-api'))('bcryptjs') as {
-  hashSync(password: string, rounds: number): string;
-};
-
-function adminAuth(anonymous: 'none' | 'read'): Record<string, unknown> {
-  return {
-    type: 'credentials',
-    users: [
-      { username: 'admin', password: bcrypt.hashSync(PASSWORDS.admin, 8), permissions: '*' },
-      { username: 'viewer', password: bcrypt.hashSync(PASSWORDS.viewer, 8), permissions: 'read' },
-    ],
-    ...(anonymous === 'read' ? { default: { permissions: 'read' } } : {}),
-  };
-}
-
-/** Signs in through the Admin API as the editor does; returns the Authorization header. */
-async function signIn(url: string, user: keyof typeof PASSWORDS): Promise<Record<string, string>> {
-  const answer = await adminApi<{ access_token: string }>(url, 'POST', '/auth/token', {
-    client_id: 'node-red-editor',
-    grant_type: 'password',
-    scope: '',
-    username: user,
-    password: PASSWORDS[user],
-  });
-  assert.ok(answer.access_token, `${user} signed in`);
-  return { Authorization: `Bearer ${answer.access_token}` };
-}
-
-interface PickerAnswer {
-  status: number;
-  cacheControl: string | null;
-  body: {
-    users?: Array<{ id: number; title: string }>;
-    servers?: Array<{ name: string }>;
-    error?: { code: string };
-  };
-}
-
-async function pick(
-  url: string,
-  body: Record<string, unknown>,
-  headers: Record<string, string>,
-  route = PICKER,
-): Promise<PickerAnswer> {
-  const response = await fetch(`${url}${route}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    cacheControl: response.headers.get('cache-control'),
-    body: (text.startsWith('{') ? JSON.parse(text) : {}) as PickerAnswer['body'],
-  };
+/** What a picker answers. */
+interface PickerBody {
+  users?: Array<{ id: number; title: string }>;
+  servers?: Array<{ name: string }>;
+  error?: { code: string };
 }
 
 /** What each caller of the permission matrix below sends with a request. */
@@ -91,8 +39,8 @@ for (const anonymous of ['none', 'read'] as const) {
     const said: string[] = [];
 
     const call = async (caller: Caller, body: Record<string, unknown>, route = PICKER) => {
-      const answer = await pick(runtime.url, body, as[caller], route);
-      said.push(JSON.stringify(answer));
+      const answer = await postAdmin<PickerBody>(runtime.url, route, body, as[caller]);
+      said.push(answer.text);
       return answer;
     };
     const pending = () => ({
