@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { NodeMessage } from 'node-red';
 import sinon from 'sinon';
-import { helper, useNodeRedWithDouble, waitFor } from './support/flow';
+import { helper, translateInHelper, useNodeRedWithDouble, waitFor } from './support/flow';
 import { nodeModules } from './support/nodes';
 import { DOUBLE_TOKEN, type PlexTvDouble } from './double/plex-tv-double';
 import { PlexServerDouble } from './double/plex-server-double';
@@ -26,16 +26,24 @@ function coreNodes(...files: string[]): unknown[] {
   );
 }
 
+interface RunOptions {
+  /** Credentials by node id, besides the account's token. */
+  credentials?: Record<string, object>;
+  /** Core node types that run as they are, and their modules. */
+  keep?: { types: string[]; modules: unknown[] };
+  /** Texts as Node-RED gives them (the helper's RED._ returns keys): what a person would read. */
+  translated?: boolean;
+}
+
 /**
  * Runs an example flow as shipped: its Plex nodes unchanged but for the account, its other
  * nodes (inject, debug, comment, Home Assistant's) replaced by recording helper nodes, except
- * the core types in `keep`, which run as they are.
+ * the core types `keep` names, which run as they are.
  */
 async function runExample(
   double: PlexTvDouble,
   file: string,
-  credentials: Record<string, object> = {},
-  keep: { types: string[]; modules: unknown[] } = { types: [], modules: [] },
+  { credentials = {}, keep = { types: [], modules: [] }, translated = false }: RunOptions = {},
 ) {
   const text = fs.readFileSync(path.join(__dirname, '..', 'examples', file), 'utf8');
   const example = JSON.parse(text) as ExampleNode[];
@@ -60,11 +68,16 @@ async function runExample(
       ),
   ];
   const modules = [...nodeModules(), ...keep.modules];
-  await helper.load(modules as Parameters<typeof helper.load>[0], flow, {
-    acc: { token: DOUBLE_TOKEN },
-    ...credentials,
-  });
-  const received: Record<string, NodeMessage[]> = {};
+  const translation = translated ? translateInHelper() : undefined;
+  try {
+    await helper.load(modules as Parameters<typeof helper.load>[0], flow, {
+      acc: { token: DOUBLE_TOKEN },
+      ...credentials,
+    });
+  } finally {
+    translation?.restore();
+  }
+  const received: Record<string, Array<NodeMessage & { status?: { text?: string } }>> = {};
   for (const node of example.filter((n) => n.type === 'debug')) {
     received[String(node.name)] = [];
     helper
@@ -109,7 +122,9 @@ describe('examples run against the double', () => {
       ['00 20 * * *', '00 07 * * *'],
     );
     // The flow ships without the PIN (a credential); the user types it into the node.
-    const run = await runExample(double, 'bedtime-routine.json', { [setPinId]: { pin: '2020' } });
+    const run = await runExample(double, 'bedtime-routine.json', {
+      credentials: { [setPinId]: { pin: '2020' } },
+    });
     run.fire('20:00 every day');
     await waitFor(() => run.received.done.length === 1, 'the PIN set');
     await waitFor(() => run.received.stopped.length === 1, 'the stream stopped');
@@ -151,15 +166,13 @@ describe('examples run against the double', () => {
     ) as ExampleNode[];
     const setPinId = example.find((n) => n.type === 'plex-set-pin')?.id;
     assert.ok(setPinId);
-    const run = await runExample(
-      double,
-      'screen-time.json',
-      { [setPinId]: { pin: '2468' } },
-      {
+    const run = await runExample(double, 'screen-time.json', {
+      credentials: { [setPinId]: { pin: '2468' } },
+      keep: {
         types: ['inject', 'function'],
         modules: coreNodes('common/20-inject.js', 'function/10-function.js'),
       },
-    );
+    });
     const listed = () => server.requests.filter((r) => r.path === '/status/sessions').length;
     const counter = example.find((n) => n.type === 'function' && n.name === 'count minutes');
     assert.ok(counter);
@@ -220,7 +233,7 @@ describe('examples run against the double', () => {
       'input_boolean.kids_bedtime',
     ]);
     const run = await runExample(double, 'home-assistant-bedtime.json', {
-      [setPinId]: { pin: '1357' },
+      credentials: { [setPinId]: { pin: '1357' } },
     });
     // What the state node sends: "on" on its first output, anything else on its second.
     const [on, off] = state.wires ?? [];
@@ -233,6 +246,42 @@ describe('examples run against the double', () => {
     await waitFor(() => run.received['PIN removed'].length === 1, 'the PIN removed');
     assert.equal(double.users.get(12345678)?.pin, undefined);
     assert.equal(run.received.errors.length, 0);
+  });
+
+  it('sign-in-alert tells a person when plex.tv refuses the token, and again per refused message', async () => {
+    const double = currentDouble();
+    // Node-RED's own status, switch and change nodes run as they are.
+    const run = await runExample(double, 'sign-in-alert.json', {
+      keep: {
+        types: ['status', 'switch', 'change'],
+        modules: coreNodes('common/25-status.js', 'function/10-switch.js', 'function/15-change.js'),
+      },
+      translated: true,
+    });
+    const told = () => run.received['tell a person'];
+
+    run.fire('list');
+    await waitFor(() => run.received.users.length === 1, 'the users');
+    double.revoke(DOUBLE_TOKEN, 422);
+    run.fire('list');
+    await waitFor(() => run.received.error.length === 1, 'the error');
+    await waitFor(() => told().length === 1, 'the alert');
+    assert.equal(
+      told()[0].payload,
+      'The Plex nodes need a sign-in: open the plex-account node, click Sign in with Plex, then deploy.',
+    );
+    assert.match(String(told()[0].status?.text), /^sign-in needed · \d\d:\d\d$/);
+    // The routine fails again: the person hears of it again, once.
+    run.fire('list');
+    await waitFor(() => run.received.error.length === 2, 'the second error');
+    await waitFor(() => told().length === 2, 'the second alert');
+    // Signed in again: the next list works and tells nobody anything.
+    double.revoked.clear();
+    run.fire('list');
+    await waitFor(() => run.received.users.length === 2, 'the users again');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(told().length, 2);
+    assert.ok(!JSON.stringify(run.received).includes(DOUBLE_TOKEN));
   });
 
   it('find-my-users lists the Home users', async () => {
