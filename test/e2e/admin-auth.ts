@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import type { PlexTvDouble } from '../double/plex-tv-double';
 import { adminApi } from '../../scripts/node-red-runtime';
+import { startChecksHeard, type Runtime } from './support';
 
 /**
  * Node-RED's `adminAuth` for the permission tests: two admins who may do anything, a viewer
- * who may only read, and anonymous users refused or given `read`.
+ * who may only read, and anonymous users refused or given `read`; and the account they test
+ * the plex-account routes on.
  */
+
+/** The client id of the deployed account `acc`. */
+export const CLIENT_ID = '3b7f0c1e-9a4d-4e2b-8c6f-1d2e3f4a5b6c';
 
 const PASSWORDS = {
   admin: 'admin-password-5e1f',
@@ -70,4 +76,35 @@ export async function postAdmin<B = Record<string, unknown>>(
     text,
     body: (text.startsWith('{') ? JSON.parse(text) : {}) as B,
   };
+}
+
+/**
+ * Deploys, as `admin` (its Authorization header), the plex-account `acc` on the plex.tv double
+ * `double` with `token` and the `settings` given besides, and waits for its check at start.
+ */
+export async function deployAccount(
+  runtime: Runtime,
+  admin: Record<string, string>,
+  double: PlexTvDouble,
+  token: string,
+  settings: Record<string, unknown> = {},
+): Promise<void> {
+  await runtime.nodeRed.deploy(
+    [
+      { id: 'e2e0000000000002', type: 'tab', label: 'permissions' },
+      {
+        id: 'acc',
+        type: 'plex-account',
+        name: 'account',
+        clientIdentifier: CLIENT_ID,
+        product: 'Node-RED',
+        baseUrl: double.url,
+        ...settings,
+        credentials: { token },
+      },
+    ],
+    30_000,
+    admin,
+  );
+  await startChecksHeard(double, 1);
 }

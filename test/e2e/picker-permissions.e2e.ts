@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { PlexTvDouble } from '../double/plex-tv-double';
 import { adminApi } from '../../scripts/node-red-runtime';
-import { adminAuth, postAdmin, signIn } from './admin-auth';
-import { newToken, startChecksHeard, startRuntime, type Runtime } from './support';
+import { CLIENT_ID, adminAuth, deployAccount, postAdmin, signIn } from './admin-auth';
+import { newToken, startRuntime, type Runtime } from './support';
 
 /**
  * The user picker's admin endpoint in a real Node-RED with `adminAuth` on: Node-RED's own
  * sign-in and permission checks, not the test helper's (which checks none).
  */
 
-const CLIENT_ID = '3b7f0c1e-9a4d-4e2b-8c6f-1d2e3f4a5b6c';
 const PICKER = '/plex-account/users';
 /** The Server setting's picker: the same rules. */
 const SERVER_PICKER = '/plex-account/servers';
@@ -58,23 +57,7 @@ for (const anonymous of ['none', 'read'] as const) {
       runtime = await startRuntime(`picker-${anonymous}`, { adminAuth: adminAuth(anonymous) });
       as.admin = await signIn(runtime.url, 'admin');
       as.viewer = await signIn(runtime.url, 'viewer');
-      await runtime.nodeRed.deploy(
-        [
-          { id: 'e2e0000000000002', type: 'tab', label: 'picker' },
-          {
-            id: 'acc',
-            type: 'plex-account',
-            name: 'account',
-            clientIdentifier: CLIENT_ID,
-            product: 'Node-RED',
-            baseUrl: double.url,
-            credentials: { token },
-          },
-        ],
-        30_000,
-        as.admin,
-      );
-      await startChecksHeard(double, 1);
+      await deployAccount(runtime, as.admin, double, token);
     });
 
     after(async () => {

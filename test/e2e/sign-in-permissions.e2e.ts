@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
 import { PlexTvDouble } from '../double/plex-tv-double';
-import { adminAuth, postAdmin, signIn } from './admin-auth';
-import { newToken, startChecksHeard, startRuntime, type Runtime } from './support';
+import { CLIENT_ID, adminAuth, deployAccount, postAdmin, signIn } from './admin-auth';
+import { newToken, startRuntime, type Runtime } from './support';
 
 /**
  * The sign-in and check endpoints in a real Node-RED with `adminAuth` on, anonymous users given
  * `read`: a viewer and an anonymous user may read, and neither may start or poll a sign-in,
  * nor check a token of their choosing. Nothing they send reaches any host.
  */
-
-const CLIENT_ID = '3b7f0c1e-9a4d-4e2b-8c6f-1d2e3f4a5b6c';
 
 describe('end to end: sign in with Plex under adminAuth (anonymous: read)', function () {
   this.timeout(120_000);
@@ -40,24 +38,7 @@ describe('end to end: sign in with Plex under adminAuth (anonymous: read)', func
     as.admin = await signIn(runtime.url, 'admin');
     as.other = await signIn(runtime.url, 'other');
     as.viewer = await signIn(runtime.url, 'viewer');
-    await runtime.nodeRed.deploy(
-      [
-        { id: 'e2e0000000000003', type: 'tab', label: 'sign-in' },
-        {
-          id: 'acc',
-          type: 'plex-account',
-          name: 'account',
-          clientIdentifier: CLIENT_ID,
-          product: 'Node-RED',
-          baseUrl: double.url,
-          authUrl: `${double.url}/auth`,
-          credentials: { token },
-        },
-      ],
-      30_000,
-      as.admin,
-    );
-    await startChecksHeard(double, 1);
+    await deployAccount(runtime, as.admin, double, token, { authUrl: `${double.url}/auth` });
   });
 
   after(async () => {
