@@ -31,7 +31,7 @@ interface RunOptions {
   credentials?: Record<string, object>;
   /** Core node types that run as they are, and their modules. */
   keep?: { types: string[]; modules: unknown[] };
-  /** Texts as Node-RED gives them (the helper's RED._ returns keys): what a person would read. */
+  /** Texts as Node-RED gives them (the test helper's RED._ gives keys): what a person reads. */
   translated?: boolean;
 }
 

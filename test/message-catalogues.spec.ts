@@ -112,8 +112,8 @@ function typesUsingSharedScript(): string[] {
 }
 
 /**
- * The node type a module of src/nodes speaks for: its own, or for a helper module the node file
- * that imports it, directly or through other helpers (its RED._ is that node file's).
+ * The node type a module of src/nodes speaks for: its own, or for a module node files share, the
+ * node file that imports it, directly or through other such modules (its RED._ is that file's).
  */
 function ownerOf(module: string, seen = new Set<string>()): string | undefined {
   if (NODE_TYPES.includes(module)) return module;

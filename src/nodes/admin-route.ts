@@ -149,7 +149,7 @@ export type Subject = { pending: PlexTvClient } | { account: PlexAccountNode };
 
 /**
  * The subject of a request about an account: with a typed token (not the editor's stand-in for
- * a stored one), a client of the pending settings in the body, which the caller closes; else
+ * a stored one), a client of the pending settings in the body, which answerAbout closes; else
  * the deployed account the body's `id` names, with its own settings. A stored token is only
  * ever used with those. A bad id is 400, an account not deployed 404.
  */
