@@ -315,7 +315,7 @@ describe('end to end: the editor in headless Chromium', function () {
     const red = async () => (await pin.getAttribute('class'))?.includes('input-error') === true;
     // With its account chosen and 3 digits typed, the PIN alone keeps it unfinished.
     await page.locator(`[id="${imported}"] .red-ui-flow-node`).dblclick();
-    await pin.waitFor({ state: 'visible' });
+    await trayFocused(page);
     await page.locator('select#node-input-account').selectOption({ label: 'My Plex Home' });
     // Typed key by key: Node-RED validates a field on keyup and change, not on input.
     await pin.fill('');
@@ -329,6 +329,7 @@ describe('end to end: the editor in headless Chromium', function () {
     assert.equal(await triangle.count(), 1);
     // 4 digits: the field and the node are fine.
     await page.locator(`[id="${imported}"] .red-ui-flow-node`).dblclick();
+    await trayFocused(page);
     await pin.fill('');
     await pin.pressSequentially('2468');
     await eventually(async () => !(await red()), 'the red gone');
@@ -430,6 +431,14 @@ describe('end to end: the editor in headless Chromium', function () {
     await screenshot(page, 'flow.png');
   });
 });
+
+/**
+ * Waits until the edit tray that just opened has focused its first field, which Node-RED does
+ * on a timer once the tray has slid in: keys typed before that can land in another field.
+ */
+async function trayFocused(page: Page): Promise<void> {
+  await page.waitForFunction(() => !!document.activeElement?.closest('.red-ui-tray'));
+}
 
 /** Shows the flow tab that holds node `id`. */
 async function showTabOf(page: Page, id: string): Promise<void> {
