@@ -192,7 +192,7 @@ describe('end to end: the editor in headless Chromium', function () {
       await help.getByText(code, { exact: true }).first().waitFor();
     }
 
-    await dropped.dblclick();
+    await openEditor(page, dropped);
     const account = page.locator('select#node-input-account');
     await account.waitFor({ state: 'visible' });
     const options = await account.locator('option').allInnerTexts();
@@ -323,8 +323,7 @@ describe('end to end: the editor in headless Chromium', function () {
     const pin = page.locator('#node-input-pin');
     const red = async () => (await pin.getAttribute('class'))?.includes('input-error') === true;
     // With its account chosen and 3 digits typed, the PIN alone keeps it unfinished.
-    await page.locator(`[id="${imported}"] .red-ui-flow-node`).dblclick();
-    await trayFocused(page);
+    await openEditor(page, page.locator(`[id="${imported}"] .red-ui-flow-node`));
     await page.locator('select#node-input-account').selectOption({ label: 'My Plex Home' });
     // Typed key by key: Node-RED validates a field on keyup and change, not on input.
     await pin.fill('');
@@ -337,8 +336,7 @@ describe('end to end: the editor in headless Chromium', function () {
     ]);
     assert.equal(await triangle.count(), 1);
     // 4 digits: the field and the node are fine.
-    await page.locator(`[id="${imported}"] .red-ui-flow-node`).dblclick();
-    await trayFocused(page);
+    await openEditor(page, page.locator(`[id="${imported}"] .red-ui-flow-node`));
     await pin.fill('');
     await pin.pressSequentially('2468');
     await eventually(async () => !(await red()), 'the red gone');
@@ -354,7 +352,7 @@ describe('end to end: the editor in headless Chromium', function () {
         ([type, z]) => RED.nodes.filterNodes({ type, z }).map((n) => n.id)[0],
         [type, tab],
       );
-      await page.locator(`[id="${other}"] .red-ui-flow-node`).dblclick();
+      await openEditor(page, page.locator(`[id="${other}"] .red-ui-flow-node`));
       await page.locator('select#node-input-account').selectOption({ label: 'My Plex Home' });
       await page.locator('#node-dialog-ok').click();
       await page.locator('select#node-input-account').waitFor({ state: 'detached' });
@@ -476,10 +474,20 @@ describe('end to end: the editor in headless Chromium', function () {
 });
 
 /**
- * Waits until the edit tray that just opened has focused its first field, which Node-RED does
- * on a timer once the tray has slid in: keys typed before that can land in another field.
+ * Double-clicks `node` until its edit tray opens, then waits until the tray has focused its
+ * first field. Node-RED takes two presses as a double click only when the second comes within
+ * 650 ms of the first by the page's clock, which a loaded machine can miss; and it focuses the
+ * first field on a timer once the tray has slid in, so keys typed before that land elsewhere.
  */
-async function trayFocused(page: Page): Promise<void> {
+async function openEditor(page: Page, node: Locator): Promise<void> {
+  const tray = page.locator('.red-ui-tray');
+  for (let attempt = 0; attempt < 5 && (await tray.count()) === 0; attempt++) {
+    await node.dblclick({ timeout: 5_000 }).catch(() => undefined);
+    await tray
+      .first()
+      .waitFor({ timeout: 3_000 })
+      .catch(() => undefined);
+  }
   await page.waitForFunction(() => !!document.activeElement?.closest('.red-ui-tray'));
 }
 
