@@ -16,7 +16,14 @@ import {
   plexInjects,
 } from '../../scripts/node-red-runtime';
 import { CHROMIUM, launchChromium } from '../../scripts/chromium';
-import { eventually, newToken, screenshot, startRuntime, type Runtime } from './support';
+import {
+  eventually,
+  newToken,
+  openEditor,
+  screenshot,
+  startRuntime,
+  type Runtime,
+} from './support';
 
 /**
  * The editor as a user meets it, in headless Chromium (Debian's package) driven by
@@ -472,24 +479,6 @@ describe('end to end: the editor in headless Chromium', function () {
     await screenshot(page, 'bedtime-flow.png');
   });
 });
-
-/**
- * Double-clicks `node` until its edit tray opens, then waits until the tray has focused its
- * first field. Node-RED takes two presses as a double click only when the second comes within
- * 650 ms of the first by the page's clock, which a loaded machine can miss; and it focuses the
- * first field on a timer once the tray has slid in, so keys typed before that land elsewhere.
- */
-async function openEditor(page: Page, node: Locator): Promise<void> {
-  const tray = page.locator('.red-ui-tray');
-  for (let attempt = 0; attempt < 5 && (await tray.count()) === 0; attempt++) {
-    await node.dblclick({ timeout: 5_000 }).catch(() => undefined);
-    await tray
-      .first()
-      .waitFor({ timeout: 3_000 })
-      .catch(() => undefined);
-  }
-  await page.waitForFunction(() => !!document.activeElement?.closest('.red-ui-tray'));
-}
 
 /** Shows the flow tab that holds node `id`. */
 async function showTabOf(page: Page, id: string): Promise<void> {
