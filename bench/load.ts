@@ -4,6 +4,7 @@
  * with and without the package. Every figure is CPU time first (a start is CPU-bound; its wall
  * time on a shared machine swings), as a median with the min–max of the samples behind it.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { run, type Installed } from './install';
 import { showDifference, showSpread, spread, type Spread } from './stats';
@@ -74,6 +75,14 @@ function probe<T>(script: string, args: string[], cwd: string): T {
   return JSON.parse(line ?? '') as T;
 }
 
+/** How many node types the installed package declares: every one must register. */
+function nodeTypeCount(packageDir: string): number {
+  const pkg = JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as {
+    'node-red': { nodes: Record<string, string> };
+  };
+  return Object.keys(pkg['node-red'].nodes).length;
+}
+
 function startOnce(repoRoot: string, installed: Installed, mode: StartMode): StartSample {
   const userDir = mode === 'without' ? installed.emptyUserDir : installed.userDir;
   const flowFile = mode === 'account' ? 'flows-account.json' : 'flows.json';
@@ -82,7 +91,7 @@ function startOnce(repoRoot: string, installed: Installed, mode: StartMode): Sta
     [userDir, repoRoot, installed.packageDir, flowFile],
     repoRoot,
   );
-  const expected = mode === 'without' ? 0 : 4;
+  const expected = mode === 'without' ? 0 : nodeTypeCount(installed.packageDir);
   if (sample.types.length !== expected)
     throw new Error(`starting ${mode}: node types ${sample.types.join(', ') || 'none'}`);
   if (mode === 'account' && sample.lateRequires.cpuMs === 0)

@@ -50,13 +50,25 @@ async function ready(demo: Demo): Promise<string> {
   return url;
 }
 
-/** A port nothing listens on right now, as the system hands them out. */
+/**
+ * A port nothing listens on right now, for the demo to take a few seconds later. It is chosen
+ * below the range the system takes ports from for outgoing connections (32768 and up on Linux):
+ * a port the system hands out can be taken meanwhile by any connection on the machine, and
+ * suites running beside this one open tens of thousands.
+ */
 async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const server = net.createServer();
+    const free = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (free) {
+      await new Promise((resolve) => server.close(resolve));
+      return port;
+    }
+  }
 }
 
 async function listening(port: number): Promise<boolean> {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Locator, Page, Request } from 'playwright-core';
 import { PlexTvDouble } from '../double/plex-tv-double';
+import { PlexServerDouble } from '../double/plex-server-double';
 import {
   ACCOUNT_TYPE,
   ROOT,
@@ -15,7 +16,14 @@ import {
   plexInjects,
 } from '../../scripts/node-red-runtime';
 import { CHROMIUM, launchChromium } from '../../scripts/chromium';
-import { eventually, newToken, screenshot, startRuntime, type Runtime } from './support';
+import {
+  eventually,
+  newToken,
+  openEditor,
+  screenshot,
+  startRuntime,
+  type Runtime,
+} from './support';
 
 /**
  * The editor as a user meets it, in headless Chromium (Debian's package) driven by
@@ -48,6 +56,8 @@ declare const RED: {
 describe('end to end: the editor in headless Chromium', function () {
   this.timeout(180_000);
   let double: PlexTvDouble;
+  /** The account's Plex Media Server, where Kids is watching: bedtime stops that stream. */
+  let server: PlexServerDouble;
   let runtime: Runtime;
   let browser: Browser;
   let page: Page;
@@ -68,6 +78,9 @@ describe('end to end: the editor in headless Chromium', function () {
     }
     double = new PlexTvDouble({ token });
     await double.start();
+    server = new PlexServerDouble();
+    await server.start();
+    double.resources = [await server.resource()];
     runtime = await startRuntime('editor');
     // home-assistant-bedtime needs the Home Assistant nodes, which this runtime has not.
     const { usable } = await deployableExamples(runtime.url, loadExamples());
@@ -112,6 +125,7 @@ describe('end to end: the editor in headless Chromium', function () {
     await browser?.close();
     await runtime?.stop();
     await double?.stop();
+    await server?.stop();
   });
 
   it('shows every Plex node in the palette under "plex", each with its label and its own icon', async () => {
@@ -152,6 +166,8 @@ describe('end to end: the editor in headless Chromium', function () {
     const before = await page.evaluate(() =>
       RED.nodes.filterNodes({ type: 'plex-remove-pin' }).map((n) => n.id),
     );
+    // Onto a flow of its own: the example flows stay as they are for the screenshots below.
+    await page.evaluate(() => RED.actions.invoke('core:add-flow'));
     const source = page.locator('.red-ui-palette-node[data-palette-type="plex-remove-pin"]');
     await source.scrollIntoViewIfNeeded();
     const from = await source.boundingBox();
@@ -183,7 +199,7 @@ describe('end to end: the editor in headless Chromium', function () {
       await help.getByText(code, { exact: true }).first().waitFor();
     }
 
-    await dropped.dblclick();
+    await openEditor(page, dropped);
     const account = page.locator('select#node-input-account');
     await account.waitFor({ state: 'visible' });
     const options = await account.locator('option').allInnerTexts();
@@ -314,8 +330,7 @@ describe('end to end: the editor in headless Chromium', function () {
     const pin = page.locator('#node-input-pin');
     const red = async () => (await pin.getAttribute('class'))?.includes('input-error') === true;
     // With its account chosen and 3 digits typed, the PIN alone keeps it unfinished.
-    await page.locator(`[id="${imported}"] .red-ui-flow-node`).dblclick();
-    await pin.waitFor({ state: 'visible' });
+    await openEditor(page, page.locator(`[id="${imported}"] .red-ui-flow-node`));
     await page.locator('select#node-input-account').selectOption({ label: 'My Plex Home' });
     // Typed key by key: Node-RED validates a field on keyup and change, not on input.
     await pin.fill('');
@@ -328,7 +343,7 @@ describe('end to end: the editor in headless Chromium', function () {
     ]);
     assert.equal(await triangle.count(), 1);
     // 4 digits: the field and the node are fine.
-    await page.locator(`[id="${imported}"] .red-ui-flow-node`).dblclick();
+    await openEditor(page, page.locator(`[id="${imported}"] .red-ui-flow-node`));
     await pin.fill('');
     await pin.pressSequentially('2468');
     await eventually(async () => !(await red()), 'the red gone');
@@ -344,7 +359,7 @@ describe('end to end: the editor in headless Chromium', function () {
         ([type, z]) => RED.nodes.filterNodes({ type, z }).map((n) => n.id)[0],
         [type, tab],
       );
-      await page.locator(`[id="${other}"] .red-ui-flow-node`).dblclick();
+      await openEditor(page, page.locator(`[id="${other}"] .red-ui-flow-node`));
       await page.locator('select#node-input-account').selectOption({ label: 'My Plex Home' });
       await page.locator('#node-dialog-ok').click();
       await page.locator('select#node-input-account').waitFor({ state: 'detached' });
@@ -428,6 +443,40 @@ describe('end to end: the editor in headless Chromium', function () {
     await page.locator('#red-ui-palette-container-plex').scrollIntoViewIfNeeded();
     await page.locator('.red-ui-notification').last().waitFor({ state: 'detached' });
     await screenshot(page, 'flow.png');
+  });
+
+  it("runs bedtime: 20:00 sets the Kids' PIN and stops their stream; the nodes say so", async () => {
+    const bedtime = loadExamples().filter((e) => e.name === 'bedtime-routine');
+    const inject = plexInjects(bedtime).find((n) => n.name === '20:00 every day');
+    assert.ok(inject, 'bedtime-routine has its 20:00 inject');
+    await showTabOf(page, inject.id);
+    await page.locator('#red-ui-tab-debug-link-button').click();
+    await page.locator('#red-ui-sidebar-debug-clear').click();
+    await page.locator(`[id="${inject.id}"] .red-ui-flow-node-button-button`).click();
+    const [setPin, stopStreams] = ['plex-set-pin', 'plex-stop-streams'].map(
+      (type) =>
+        (inject.wires as string[][])
+          .flat()
+          .find((id) => bedtime[0].nodes.some((n) => n.id === id && n.type === type)) ?? '',
+    );
+    const status = (id: string) =>
+      page.locator(`[id="${id}"] .red-ui-flow-node-status-label`).textContent();
+    await eventually(
+      async () => /^PIN set · Kids · \d\d:\d\d$/.test((await status(setPin)) ?? ''),
+      'PIN set',
+    );
+    await eventually(
+      async () => /^stopped 1 · Kids · \d\d:\d\d$/.test((await status(stopStreams)) ?? ''),
+      'stopped 1',
+    );
+    assert.equal(double.users.get(12345678)?.pin, '2468');
+    assert.deepEqual(
+      [...server.sessions.values()].map((s) => s.userTitle),
+      ['Teen'],
+    );
+    await page.locator('#red-ui-sidebar-content .red-ui-debug-msg').nth(1).waitFor();
+    await page.locator('.red-ui-notification').last().waitFor({ state: 'detached' });
+    await screenshot(page, 'bedtime-flow.png');
   });
 });
 

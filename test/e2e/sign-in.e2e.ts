@@ -11,7 +11,14 @@ import {
   plexInjects,
 } from '../../scripts/node-red-runtime';
 import { CHROMIUM, launchChromium } from '../../scripts/chromium';
-import { eventually, newToken, screenshot, startRuntime, type Runtime } from './support';
+import {
+  eventually,
+  newToken,
+  openEditor,
+  screenshot,
+  startRuntime,
+  type Runtime,
+} from './support';
 
 /**
  * "Sign in with Plex" as a newcomer meets it, in headless Chromium against a real Node-RED and
@@ -98,7 +105,7 @@ describe('end to end: Sign in with Plex in the editor', function () {
 
   /** Opens the account's dialog as a user does: the node's dialog, then the pencil. */
   async function openAccount(): Promise<void> {
-    await page.locator(`[id="${removePin}"] .red-ui-flow-node`).dblclick();
+    await openEditor(page, page.locator(`[id="${removePin}"] .red-ui-flow-node`));
     await page.locator('#node-input-btn-account-edit').click();
     await page.locator('#node-config-plex-account-sign-in').waitFor({ state: 'visible' });
   }

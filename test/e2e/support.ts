@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { PlexTvDouble } from '../double/plex-tv-double';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import {
   ROOT,
   NodeRedProcess,
@@ -48,6 +48,24 @@ export async function screenshot(page: Page, file: string): Promise<string> {
   const where = path.join(SCREENSHOTS, file);
   await page.screenshot({ path: where });
   return where;
+}
+
+/**
+ * Double-clicks `node` until its edit tray opens, then waits until the tray has focused its
+ * first field. Node-RED takes two presses as a double click only when the second comes within
+ * 650 ms of the first by the page's clock, which a loaded machine can miss; and it focuses the
+ * first field on a timer once the tray has slid in, so keys typed before that land elsewhere.
+ */
+export async function openEditor(page: Page, node: Locator): Promise<void> {
+  const tray = page.locator('.red-ui-tray');
+  for (let attempt = 0; attempt < 5 && (await tray.count()) === 0; attempt++) {
+    await node.dblclick({ timeout: 5_000 }).catch(() => undefined);
+    await tray
+      .first()
+      .waitFor({ timeout: 3_000 })
+      .catch(() => undefined);
+  }
+  await page.waitForFunction(() => !!document.activeElement?.closest('.red-ui-tray'));
 }
 
 /** The package as `npm pack` makes it, packed once per run. */
