@@ -221,7 +221,8 @@ function instructions(
         ]),
     ...tabs,
     ...missing.map(
-      ([name, types]) => `    ${name.padEnd(18)} not deployed: needs ${types.join(', ')}`,
+      ([name, types]) =>
+        `    ${name.padEnd(18)} not deployed: its ${types.join(', ')} nodes need a Home Assistant to talk to`,
     ),
     'then open the debug sidebar (the bug icon at the top right): what plex.tv sent back',
     '(output 1), or the error with its code (output 2).',

@@ -476,7 +476,7 @@ export function examplesAsFlows(
 
 /**
  * The examples that need no other nodes than Node-RED's own and this package's, as the Node-RED
- * at `url` has them, and for each other one the types it lacks there (home-assistant-bedtime
+ * at `url` has them, and for each other one the types it takes from elsewhere (home-assistant-bedtime
  * needs the Home Assistant nodes: a Node-RED may find those beside itself, but no Home Assistant).
  */
 export async function deployableExamples(

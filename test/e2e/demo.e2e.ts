@@ -254,7 +254,7 @@ describe('end to end: npm run demo', function () {
       ]);
       assert.match(
         demo.output(),
-        /home-assistant-bedtime +not deployed: needs server-state-changed, server/,
+        /home-assistant-bedtime +not deployed: its server-state-changed, server nodes need a Home Assistant/,
       );
       assert.match(demo.output(), /Kids +is watching Bluey · Sleepytime on Living Room TV/);
       assert.ok(

@@ -82,7 +82,7 @@ describe('end to end: the editor in headless Chromium', function () {
     await server.start();
     double.resources = [await server.resource()];
     runtime = await startRuntime('editor');
-    // home-assistant-bedtime needs the Home Assistant nodes, which this runtime has not.
+    // Only examples of Node-RED's and this package's nodes: home-assistant-bedtime needs a Home Assistant.
     const { usable } = await deployableExamples(runtime.url, loadExamples());
     const account = {
       id: nodeId('editor:plex-account'),
