@@ -6,14 +6,18 @@ import { parseBody, type XmlElement } from './response';
 import type { Answer } from './transport';
 
 /** The Home and its users from a Home users list, XML or JSON; users without an id are skipped. */
-export async function readHomeUsers(answer: Answer): Promise<{ home: PlexHome; users: PlexUser[] }> {
+export async function readHomeUsers(
+  answer: Answer,
+): Promise<{ home: PlexHome; users: PlexUser[] }> {
   const { xml, json } = await readBody(answer);
   let home: Record<string, unknown> | undefined;
   let entries: Array<Record<string, unknown>> | undefined;
   if (xml?.name === 'home') {
     home = xml.attributes;
     const list = xml.children.find((child) => child.name === 'users') ?? xml;
-    entries = list.children.filter((child) => child.name === 'user').map((child) => child.attributes);
+    entries = list.children
+      .filter((child) => child.name === 'user')
+      .map((child) => child.attributes);
   } else if (isRecord(json) && Array.isArray(json.users)) {
     home = json;
     entries = json.users.filter(isRecord);
@@ -52,4 +56,3 @@ export function badResponse(answer: Answer, what: string): PlexTvError {
     statusCode: answer.status,
   });
 }
-

@@ -48,7 +48,10 @@ function packageVersion(): string {
   for (const up of ['..', path.join('..', '..')]) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const pkg = require(path.join(__dirname, up, 'package.json')) as { name?: unknown; version?: unknown };
+      const pkg = require(path.join(__dirname, up, 'package.json')) as {
+        name?: unknown;
+        version?: unknown;
+      };
       if (pkg.name === 'node-red-contrib-plex-home' && typeof pkg.version === 'string') {
         version = pkg.version;
         break;

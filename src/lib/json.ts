@@ -30,7 +30,7 @@ async function measureJson(text: string, limits: Limits): Promise<void> {
   const open: Array<{ kind: number; commas: number }> = [];
   let values = 0;
   let inString = false;
-  for (let at = 0; at < text.length; ) {
+  for (let at = 0; at < text.length;) {
     if (at > 0) await nextTurn();
     const end = Math.min(at + limits.sliceChars, text.length);
     for (; at < end; at++) {
@@ -42,7 +42,8 @@ async function measureJson(text: string, limits: Limits): Promise<void> {
       }
       if (c === QUOTE) inString = true;
       else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
-        if (open.length >= limits.depth) throw new BodyLimitError(`deeper than ${limits.depth} levels`);
+        if (open.length >= limits.depth)
+          throw new BodyLimitError(`deeper than ${limits.depth} levels`);
         open.push({ kind: c, commas: 0 });
         values++;
       } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
@@ -54,7 +55,8 @@ async function measureJson(text: string, limits: Limits): Promise<void> {
             ? [limits.attributesPerElement, 'keys in one object']
             : [limits.elements, 'items in one array'];
         if (++current.commas >= max) throw new BodyLimitError(`with more than ${max} ${what}`);
-        if (++values > limits.attributes) throw new BodyLimitError(`with more than ${limits.attributes} values`);
+        if (++values > limits.attributes)
+          throw new BodyLimitError(`with more than ${limits.attributes} values`);
       }
     }
   }

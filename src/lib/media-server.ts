@@ -86,10 +86,16 @@ export class MediaServer {
       if (givenUp) {
         outcome.failed.push({ session, error: givenUp });
       } else if (i >= MAX_STOPS) {
-        const error = new PlexTvError('BAD_RESPONSE', `Not tried: one message stops at most ${MAX_STOPS} streams`);
+        const error = new PlexTvError(
+          'BAD_RESPONSE',
+          `Not tried: one message stops at most ${MAX_STOPS} streams`,
+        );
         outcome.failed.push({ session, error });
       } else if (session.sessionId === null) {
-        const error = new PlexTvError('BAD_RESPONSE', `${this.#transport.name} gave this stream no session id`);
+        const error = new PlexTvError(
+          'BAD_RESPONSE',
+          `${this.#transport.name} gave this stream no session id`,
+        );
         outcome.failed.push({ session, error });
       } else {
         try {

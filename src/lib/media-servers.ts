@@ -42,8 +42,11 @@ export class MediaServers {
   }
 
   /** The account's owned servers (for the editor's picker); `refresh` fetches again, at most every 10 s. */
-  async owned(options: { signal?: AbortSignal; refresh?: boolean } = {}): Promise<ServerResource[]> {
-    if (options.refresh && !this.#fresh(this.#resources, SERVERS_REFRESH_MS)) this.#resources = undefined;
+  async owned(
+    options: { signal?: AbortSignal; refresh?: boolean } = {},
+  ): Promise<ServerResource[]> {
+    if (options.refresh && !this.#fresh(this.#resources, SERVERS_REFRESH_MS))
+      this.#resources = undefined;
     const servers = await untilAborted(this.#sharedResources(), options.signal);
     return servers.filter((server) => server.owned);
   }
@@ -86,7 +89,8 @@ export class MediaServers {
   }
 
   #sharedResources(): Promise<ServerResource[]> {
-    if (this.#resources && this.#fresh(this.#resources, SERVER_TTL_MS)) return this.#resources.value;
+    if (this.#resources && this.#fresh(this.#resources, SERVER_TTL_MS))
+      return this.#resources.value;
     const entry: Cached<ServerResource[]> = { at: this.#now(), value: this.#fetchResources() };
     this.#resources = entry;
     entry.value.catch(() => {
@@ -108,7 +112,11 @@ export class MediaServers {
   async #discover(name: string, onConnectionLost: () => void): Promise<MediaServer> {
     const server = findServer(await this.#sharedResources(), name);
     const connection = await chooseConnection(this.#plexTv, server, usableConnections(server));
-    return new MediaServer(server.name, server.transport(this.#plexTv, connection), onConnectionLost);
+    return new MediaServer(
+      server.name,
+      server.transport(this.#plexTv, connection),
+      onConnectionLost,
+    );
   }
 }
 
@@ -126,7 +134,8 @@ async function chooseConnection(
   const probes = connections.map((connection) =>
     probe(server.transport(plexTv, connection, { retries: 0 }), server, controller.signal).then(
       () => undefined,
-      (error: unknown) => (error instanceof PlexTvError ? error : new PlexTvError('INTERNAL', 'probe')),
+      (error: unknown) =>
+        error instanceof PlexTvError ? error : new PlexTvError('INTERNAL', 'probe'),
     ),
   );
   const failures: string[] = [];
@@ -134,7 +143,9 @@ async function chooseConnection(
     for (const [i, connection] of connections.entries()) {
       const failure = await probes[i];
       if (!failure) return connection;
-      failures.push(`${describe(connection)}: ${failure.code === 'NETWORK' ? failure.message : failure.code}`);
+      failures.push(
+        `${describe(connection)}: ${failure.code === 'NETWORK' ? failure.message : failure.code}`,
+      );
     }
   } finally {
     controller.abort();
@@ -145,7 +156,11 @@ async function chooseConnection(
   );
 }
 
-async function probe(transport: Transport, server: ServerResource, signal: AbortSignal): Promise<void> {
+async function probe(
+  transport: Transport,
+  server: ServerResource,
+  signal: AbortSignal,
+): Promise<void> {
   const answer = await transport.request({
     method: 'GET',
     path: '/identity',

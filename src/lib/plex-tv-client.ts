@@ -110,17 +110,17 @@ export class PlexTvClient {
     this.#pool = new ConnectionPool(positive(options.maxConcurrent, DEFAULTS.maxConcurrent));
     this.#plexTv = new Transport(
       {
-      baseUrl: options.baseUrl ?? DEFAULTS.baseUrl,
-      name: 'plex.tv',
-      token: options.token,
-      identity: {
-        clientIdentifier: options.clientIdentifier,
-        product: options.product || DEFAULTS.product,
-        deviceName: options.deviceName || DEFAULTS.deviceName,
-      },
-      timeout: positive(options.timeout, DEFAULTS.timeout),
-      retries: Math.max(0, Math.floor(options.retries ?? DEFAULTS.retries)),
-      maxResponseBytes: positive(options.maxResponseBytes, DEFAULTS.maxResponseBytes),
+        baseUrl: options.baseUrl ?? DEFAULTS.baseUrl,
+        name: 'plex.tv',
+        token: options.token,
+        identity: {
+          clientIdentifier: options.clientIdentifier,
+          product: options.product || DEFAULTS.product,
+          deviceName: options.deviceName || DEFAULTS.deviceName,
+        },
+        timeout: positive(options.timeout, DEFAULTS.timeout),
+        retries: Math.max(0, Math.floor(options.retries ?? DEFAULTS.retries)),
+        maxResponseBytes: positive(options.maxResponseBytes, DEFAULTS.maxResponseBytes),
         pool: this.#pool,
       },
       options.onTokenAnswer,
@@ -147,7 +147,11 @@ export class PlexTvClient {
   }
 
   /** POST /api/v2/home/users/restricted/{id}?pin=NNNN; a PIN that is not 4 digits is refused unsent. */
-  async setManagedUserPin(userId: number, pin: string, options: CallOptions = {}): Promise<UserResult> {
+  async setManagedUserPin(
+    userId: number,
+    pin: string,
+    options: CallOptions = {},
+  ): Promise<UserResult> {
     const valid = parsePin(pin);
     return this.#changeManagedUser(userId, { pin: valid }, [valid], options);
   }
@@ -300,7 +304,11 @@ export class PlexTvClient {
   }
 
   async #fetchHomeUsers(signal: AbortSignal | undefined): Promise<HomeUsersResult> {
-    const answer = await this.#plexTv.request({ method: 'GET', path: '/api/v2/home/users', signal });
+    const answer = await this.#plexTv.request({
+      method: 'GET',
+      path: '/api/v2/home/users',
+      signal,
+    });
     return { ...(await readHomeUsers(answer)), statusCode: answer.status };
   }
 }

@@ -117,7 +117,9 @@ function isDevice(element: XmlElement): boolean {
 
 function connectionElements(device: XmlElement): XmlElement[] {
   const list = device.children.find((child) => child.name === 'connections');
-  return (list ?? device).children.filter((c) => c.name === 'connection' || c.name === 'Connection');
+  return (list ?? device).children.filter(
+    (c) => c.name === 'connection' || c.name === 'Connection',
+  );
 }
 
 function readConnection(fields: Record<string, unknown>): ServerConnection[] {
@@ -176,7 +178,9 @@ export function findServer(servers: readonly ServerResource[], wanted: string): 
 }
 
 function noOwnedServer(sharedOnly: boolean): PlexTvError {
-  const shared = sharedOnly ? ' (servers shared with it are not its own: only their owner can stop streams)' : '';
+  const shared = sharedOnly
+    ? ' (servers shared with it are not its own: only their owner can stop streams)'
+    : '';
   return new PlexTvError('NOT_FOUND', `This Plex account owns no Plex Media Server${shared}`);
 }
 
@@ -194,7 +198,10 @@ export function usableConnections(server: ServerResource): ServerConnection[] {
   }
   const what = `Plex Media Server "${server.name}"`;
   if (server.connections.length === 0) {
-    throw new PlexTvError('NETWORK', `plex.tv lists no connection for ${what}: is it running and signed in?`);
+    throw new PlexTvError(
+      'NETWORK',
+      `plex.tv lists no connection for ${what}: is it running and signed in?`,
+    );
   }
   throw new PlexTvError(
     'NOT_CONFIGURED',

@@ -51,11 +51,16 @@ export async function parseErrorBody(
 
 type Clean = (code: unknown, message: unknown) => PlexErrorBody;
 
-function readError({ xml, json }: { xml?: XmlElement; json?: unknown }, clean: Clean): PlexErrorBody {
+function readError(
+  { xml, json }: { xml?: XmlElement; json?: unknown },
+  clean: Clean,
+): PlexErrorBody {
   if (xml) {
     if (xml.name === 'errors') {
       const first = xml.children.find((child) => child.name === 'error');
-      const read = first ? clean(first.attributes.code, first.attributes.message ?? first.text) : {};
+      const read = first
+        ? clean(first.attributes.code, first.attributes.message ?? first.text)
+        : {};
       return { ...read, plexError: true };
     }
     if (xml.name === 'error') return clean(xml.attributes.code, xml.attributes.message ?? xml.text);
@@ -78,17 +83,23 @@ function readError({ xml, json }: { xml?: XmlElement; json?: unknown }, clean: C
 function clean(code: unknown, message: unknown, secrets: readonly string[]): PlexErrorBody {
   const out: PlexErrorBody = {};
   const plexCode = typeof code === 'number' ? code : Number(code);
-  if ((typeof code === 'number' || (typeof code === 'string' && /^\d+$/.test(code))) && Number.isSafeInteger(plexCode)) {
+  if (
+    (typeof code === 'number' || (typeof code === 'string' && /^\d+$/.test(code))) &&
+    Number.isSafeInteger(plexCode)
+  ) {
     out.plexCode = plexCode;
   }
   if (typeof message === 'string') {
     // eslint-disable-next-line no-control-regex
-    const text = scrub(message, secrets).replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-    if (text) out.message = text.length > MAX_SERVER_MESSAGE ? `${text.slice(0, MAX_SERVER_MESSAGE)}…` : text;
+    const text = scrub(message, secrets)
+      .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+      .trim();
+    if (text)
+      out.message =
+        text.length > MAX_SERVER_MESSAGE ? `${text.slice(0, MAX_SERVER_MESSAGE)}…` : text;
   }
   return out;
 }
-
 
 function scrub(text: string, secrets: readonly string[]): string {
   let out = text;

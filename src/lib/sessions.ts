@@ -46,7 +46,8 @@ function fromElement(item: XmlElement): PlexSession {
 }
 
 function fromRecord(item: Record<string, unknown>): PlexSession {
-  const part = (name: string) => (isRecord(item[name]) ? (item[name] as Record<string, unknown>) : {});
+  const part = (name: string) =>
+    isRecord(item[name]) ? (item[name] as Record<string, unknown>) : {};
   return session(item, part('User'), part('Player'), part('Session'));
 }
 
@@ -57,10 +58,17 @@ function session(item: Fields, user: Fields, player: Fields, stream: Fields): Pl
   return {
     sessionId: text(stream.id) || null,
     sessionKey: text(item.sessionKey) || null,
-    user: { id: id !== null && Number.isSafeInteger(id) && id > 0 ? id : null, title: text(user.title) },
+    user: {
+      id: id !== null && Number.isSafeInteger(id) && id > 0 ? id : null,
+      title: text(user.title),
+    },
     title: spokenTitle(item),
     type: text(item.type),
-    player: { title: text(player.title), platform: text(player.platform), state: text(player.state) },
+    player: {
+      title: text(player.title),
+      platform: text(player.platform),
+      state: text(player.state),
+    },
     viewOffsetMs: number(item.viewOffset),
     durationMs: number(item.duration),
   };

@@ -99,7 +99,12 @@ function expiry(fields: Record<string, unknown>, now: number): number {
 
 /** A positive safe integer given as a number or a string of digits (a PIN id, a user id). */
 export function positiveInteger(value: unknown): number | undefined {
-  const number = typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : NaN;
+  const number =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\d{1,16}$/.test(value)
+        ? Number(value)
+        : NaN;
   return Number.isSafeInteger(number) && number > 0 ? number : undefined;
 }
 
@@ -107,5 +112,7 @@ export function positiveInteger(value: unknown): number | undefined {
 function shortText(value: unknown): string {
   if (typeof value !== 'string' && typeof value !== 'number') return '';
   // eslint-disable-next-line no-control-regex
-  return String(value).replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, MAX_TEXT);
+  return String(value)
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .slice(0, MAX_TEXT);
 }

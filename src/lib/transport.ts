@@ -138,7 +138,10 @@ export class Transport {
     const told = spec.token === undefined ? this.#tokenObserver : undefined;
     for (let retry = 0; ; retry++) {
       try {
-        const answer = await this.#options.pool.run((client) => this.#attempt(client, spec), spec.signal);
+        const answer = await this.#options.pool.run(
+          (client) => this.#attempt(client, spec),
+          spec.signal,
+        );
         told?.(true);
         return answer;
       } catch (error) {
@@ -172,18 +175,25 @@ export class Transport {
         url: spec.path,
         params: spec.params,
         headers:
-          spec.token === undefined ? this.#headers[accept] : requestHeaders(this.#identity, accept, token),
+          spec.token === undefined
+            ? this.#headers[accept]
+            : requestHeaders(this.#identity, accept, token),
         signal: controller.signal,
       });
       const status = response.status;
       const ok = status >= 200 && status < 300;
       const cap = ok ? this.#options.maxResponseBytes : ERROR_BODY_BYTES;
       const { text, over } = await readCapped(response.data, cap, controller.signal);
-      if (!ok) throw await this.#statusError(response, text, [token ?? '', ...(spec.secrets ?? [])]);
+      if (!ok)
+        throw await this.#statusError(response, text, [token ?? '', ...(spec.secrets ?? [])]);
       if (over) {
-        throw new PlexTvError('BAD_RESPONSE', `${this.name} answered with a body larger than this client reads`, {
-          statusCode: status,
-        });
+        throw new PlexTvError(
+          'BAD_RESPONSE',
+          `${this.name} answered with a body larger than this client reads`,
+          {
+            statusCode: status,
+          },
+        );
       }
       return { status, body: text, from: this.name };
     } catch (error) {
@@ -197,7 +207,11 @@ export class Transport {
     }
   }
 
-  async #statusError(response: AxiosResponse, text: string, secrets: string[]): Promise<PlexTvError> {
+  async #statusError(
+    response: AxiosResponse,
+    text: string,
+    secrets: string[],
+  ): Promise<PlexTvError> {
     const status = response.status;
     const body = await parseErrorBody(text, secrets);
     // During outages plex.tv's front layer answers 404 with an empty or HTML page: no "not found".
@@ -206,29 +220,47 @@ export class Transport {
     const what = `${this.name} answered ${status}`;
     // A token killed by a password reset: plex.tv's 422 "Invalid token" is a dead token too.
     const dead = isInvalidTokenAnswer(status, body.message);
-    return new PlexTvError(dead ? 'UNAUTHORIZED' : code, body.message ? `${what}: ${body.message}` : `${what} (${code})`, {
-      statusCode: status,
-      plexCode: body.plexCode,
-      retryAfterMs:
-        status === 429 || status === 503 ? parseRetryAfter(response.headers['retry-after']) : undefined,
-    });
+    return new PlexTvError(
+      dead ? 'UNAUTHORIZED' : code,
+      body.message ? `${what}: ${body.message}` : `${what} (${code})`,
+      {
+        statusCode: status,
+        plexCode: body.plexCode,
+        retryAfterMs:
+          status === 429 || status === 503
+            ? parseRetryAfter(response.headers['retry-after'])
+            : undefined,
+      },
+    );
   }
 
   /** Maps anything an attempt can throw to a PlexTvError; axios errors carry the headers, so none is passed on. */
-  #failure(error: unknown, signal: AbortSignal | undefined): { failure: PlexTvError; retryable: boolean } {
+  #failure(
+    error: unknown,
+    signal: AbortSignal | undefined,
+  ): { failure: PlexTvError; retryable: boolean } {
     if (error instanceof PlexTvError) return { failure: error, retryable: isRetryable(error) };
     if (signal?.aborted) return { failure: aborted(), retryable: false };
     const code = errorCode(error);
     if (code === undefined) {
-      return { failure: new PlexTvError('INTERNAL', `The request to ${this.name} failed unexpectedly`), retryable: false };
+      return {
+        failure: new PlexTvError('INTERNAL', `The request to ${this.name} failed unexpectedly`),
+        retryable: false,
+      };
     }
     const host = tokenHost(this.baseUrl);
     // A certificate that does not verify stays so: no retry, and Node's reason in the message.
     if (isTlsFailure(code)) {
-      return { failure: new PlexTvError('NETWORK', `Could not talk to ${host} securely (${code})`), retryable: false };
+      return {
+        failure: new PlexTvError('NETWORK', `Could not talk to ${host} securely (${code})`),
+        retryable: false,
+      };
     }
     // Refused, reset (also mid-body), unresolvable, unreachable.
     const cause = NETWORK_CODES.has(code) ? code : 'connection lost';
-    return { failure: new PlexTvError('NETWORK', `Could not talk to ${host} (${cause})`), retryable: true };
+    return {
+      failure: new PlexTvError('NETWORK', `Could not talk to ${host} (${cause})`),
+      retryable: true,
+    };
   }
 }

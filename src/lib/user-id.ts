@@ -49,7 +49,8 @@ function describe(value: unknown): string {
     if (!Number.isInteger(value)) return 'a fractional number';
     return value > 0 ? 'a number above 2^53' : 'a number below 1';
   }
-  if (typeof value === 'string') return value.trim() === '' ? 'an empty string' : 'a string that is not a whole number';
+  if (typeof value === 'string')
+    return value.trim() === '' ? 'an empty string' : 'a string that is not a whole number';
   if (typeof value === 'object') return 'an object with an id that is not a user id';
   return `a value of type ${typeof value}`;
 }
@@ -100,7 +101,8 @@ export function parseUserRef(value: unknown): UserRef {
 
 function nameOrThrow(name: string): string {
   if (name === '') throw invalid('an empty string');
-  if (name.length > MAX_NAME_LENGTH) throw invalid(`a name longer than ${MAX_NAME_LENGTH} characters`);
+  if (name.length > MAX_NAME_LENGTH)
+    throw invalid(`a name longer than ${MAX_NAME_LENGTH} characters`);
   if (CONTROL.test(name)) throw invalid('a name with control characters');
   return name;
 }
@@ -113,8 +115,12 @@ export function parsePin(value: unknown): string {
   if (typeof value === 'string' && /^[0-9]{4}$/.test(value)) return value;
   let what: string;
   if (value === undefined || value === null || value === '') what = 'nothing';
-  else if (typeof value === 'number') what = 'a number (send the PIN as a string: numbers lose leading zeros)';
+  else if (typeof value === 'number')
+    what = 'a number (send the PIN as a string: numbers lose leading zeros)';
   else if (typeof value === 'string') what = 'a string that is not 4 digits';
   else what = `a value of type ${isArray(value) ? 'array' : typeof value}`;
-  throw new PlexTvError('INVALID_PIN', `The PIN must be a string of exactly 4 digits (0-9); got ${what}`);
+  throw new PlexTvError(
+    'INVALID_PIN',
+    `The PIN must be a string of exactly 4 digits (0-9); got ${what}`,
+  );
 }

@@ -34,7 +34,10 @@ export interface XmlElement {
  * sax never fetches external entities nor expands DTD-declared ones: a reference to one is
  * an error, so no document.
  */
-export async function parseXml(body: string, limits: Limits = LIMITS): Promise<XmlElement | undefined> {
+export async function parseXml(
+  body: string,
+  limits: Limits = LIMITS,
+): Promise<XmlElement | undefined> {
   const text = body.trim();
   if (!text.startsWith('<')) return undefined;
   const tree = new TreeBuilder(limits);
@@ -77,7 +80,8 @@ class TreeBuilder {
   constructor(private readonly limits: Limits) {}
 
   open(name: string): void {
-    if (this.open_.length >= this.limits.depth) throw new BodyLimitError(`deeper than ${this.limits.depth} levels`);
+    if (this.open_.length >= this.limits.depth)
+      throw new BodyLimitError(`deeper than ${this.limits.depth} levels`);
     if (++this.elements > this.limits.elements) {
       throw new BodyLimitError(`with more than ${this.limits.elements} elements`);
     }
@@ -91,7 +95,9 @@ class TreeBuilder {
 
   attribute(name: string, value: string): void {
     if (++this.attributesHere > this.limits.attributesPerElement) {
-      throw new BodyLimitError(`with more than ${this.limits.attributesPerElement} attributes on one element`);
+      throw new BodyLimitError(
+        `with more than ${this.limits.attributesPerElement} attributes on one element`,
+      );
     }
     if (++this.attributes > this.limits.attributes) {
       throw new BodyLimitError(`with more than ${this.limits.attributes} attributes`);
@@ -101,7 +107,12 @@ class TreeBuilder {
     // defined as an own key, never stored through a setter such as the prototype's. Every other
     // name is a plain store: a descriptor for each would add half of what sax takes to parse.
     if (name in attributes) {
-      Object.defineProperty(attributes, name, { value, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(attributes, name, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     } else {
       attributes[name] = value;
     }
