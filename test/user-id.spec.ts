@@ -148,6 +148,8 @@ describe('parseUserRef', () => {
     ['an object with a blank title', { title: '  ' }],
     ['an object with a numeric title', { title: 5 }],
     ['a name with a control character', 'Ki\u0000ds'],
+    ['a name with a C1 control character', 'Ki\u0085ds'],
+    ['a name with a line separator', 'Ki\u2028ds'],
     ['a name of 257 characters', 'k'.repeat(257)],
   ];
   itRejectsAll(parseUserRef, rejected);

@@ -5,6 +5,7 @@ import { PlexTvError } from './errors';
 import { isArray, isRecord } from './records';
 import type { XmlElement } from './response';
 import type { Answer, Transport } from './transport';
+import { withoutControlCharacters } from './text';
 
 /** One way to reach a media server, as plex.tv lists it. */
 export interface ServerConnection {
@@ -19,8 +20,6 @@ export interface ServerConnection {
 export const MAX_CONNECTIONS = 8;
 /** Server names as messages and msg.plex show them: without control characters, at most this long. */
 const MAX_NAME = 100;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]+/g;
 
 /**
  * A Plex Media Server of the account, as plex.tv's resources list describes it. Its access
@@ -134,7 +133,7 @@ function flag(value: unknown): boolean {
 
 /** A name fit for messages, statuses and msg.plex. */
 export function displayName(value: unknown): string {
-  const text = typeof value === 'string' ? value.replace(CONTROL, ' ').trim() : '';
+  const text = typeof value === 'string' ? withoutControlCharacters(value).trim() : '';
   if (text === '') return '(unnamed)';
   return text.length > MAX_NAME ? `${text.slice(0, MAX_NAME)}…` : text;
 }

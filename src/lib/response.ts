@@ -2,6 +2,7 @@ import { parseJson } from './json';
 import { BodyLimitError } from './limits';
 import { isRecord } from './records';
 import { parseXml, type XmlElement } from './xml';
+import { withoutControlCharacters } from './text';
 
 export type { XmlElement } from './xml';
 export { parseXml } from './xml';
@@ -90,10 +91,7 @@ function clean(code: unknown, message: unknown, secrets: readonly string[]): Ple
     out.plexCode = plexCode;
   }
   if (typeof message === 'string') {
-    // eslint-disable-next-line no-control-regex
-    const text = scrub(message, secrets)
-      .replace(/[\u0000-\u001f\u007f]+/g, ' ')
-      .trim();
+    const text = withoutControlCharacters(scrub(message, secrets)).trim();
     if (text)
       out.message =
         text.length > MAX_SERVER_MESSAGE ? `${text.slice(0, MAX_SERVER_MESSAGE)}…` : text;

@@ -2,6 +2,7 @@ import { badResponse, readBody } from './answers';
 import { isArray, isRecord } from './records';
 import type { XmlElement } from './response';
 import type { Answer } from './transport';
+import { withoutControlCharacters } from './text';
 
 /** Who is watching what, where: one playing (or paused) stream of a media server. */
 export interface PlexSession {
@@ -115,8 +116,6 @@ function number(value: unknown): number | null {
 
 /** The longest reason sent to a screen: a sentence or two. */
 export const MAX_REASON = 200;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
 
 /**
  * The reason a stream is stopped, as the viewer's screen shows it: a string (numbers and
@@ -130,9 +129,7 @@ export function stopReason(value: unknown, fallback: string): string {
   else if (typeof value === 'number' || typeof value === 'boolean') raw = String(value);
   else return fallback;
   // Only the beginning is looked at: a megabyte of reason costs no more than its first lines.
-  const cleaned = raw
-    .slice(0, MAX_REASON * 4)
-    .replace(CONTROL, ' ')
+  const cleaned = withoutControlCharacters(raw.slice(0, MAX_REASON * 4))
     .replace(/\s+/g, ' ')
     .trim();
   if (cleaned === '') return fallback;

@@ -2,6 +2,7 @@ import { badResponse, readBody } from './answers';
 import { isHeaderToken } from './identity';
 import { isRecord } from './records';
 import type { Answer } from './transport';
+import { withoutControlCharacters } from './text';
 
 /** A sign-in PIN as plex.tv made it: its id, the code the sign-in page takes, and when it ends. */
 export interface SignInPin {
@@ -111,8 +112,5 @@ export function positiveInteger(value: unknown): number | undefined {
 /** A string attribute as the editor shows it: cut to a sensible length, control characters gone. */
 function shortText(value: unknown): string {
   if (typeof value !== 'string' && typeof value !== 'number') return '';
-  // eslint-disable-next-line no-control-regex
-  return String(value)
-    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
-    .slice(0, MAX_TEXT);
+  return withoutControlCharacters(String(value)).slice(0, MAX_TEXT);
 }

@@ -1,5 +1,6 @@
 import { PlexTvError } from './errors';
 import { isArray, isRecord } from './records';
+import { hasControlCharacters } from './text';
 
 const DIGITS = /^\s*(\d{1,16})\s*$/;
 
@@ -69,8 +70,6 @@ export type UserRef = { id: number } | { name: string };
 const MAX_NAME_LENGTH = 256;
 /** Strings that read as a number (signed, fractional, exponent, hex, NaN, Infinity) but are no user id. */
 const NUMBER_LIKE = /^([+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?|[+-]?0x[0-9a-f]+|[+-]?infinity|nan)$/i;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
  * Reads a user reference: everything parseUserId accepts is an id; a string that does not
@@ -103,7 +102,7 @@ function nameOrThrow(name: string): string {
   if (name === '') throw invalid('an empty string');
   if (name.length > MAX_NAME_LENGTH)
     throw invalid(`a name longer than ${MAX_NAME_LENGTH} characters`);
-  if (CONTROL.test(name)) throw invalid('a name with control characters');
+  if (hasControlCharacters(name)) throw invalid('a name with control characters');
   return name;
 }
 
