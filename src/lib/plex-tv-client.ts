@@ -1,6 +1,6 @@
 import util from 'node:util';
 import { PlexTvError } from './errors';
-import { findHomeUser } from './home-users';
+import { HomeUsersCache, type HomeUsersResult } from './home-users-cache';
 import { IDENTITY_DEFAULTS, isHeaderToken } from './identity';
 import { readHomeUsers, readUser } from './answers';
 import {
@@ -11,14 +11,14 @@ import {
   type PinCheck,
   type SignInPin,
 } from './sign-in';
-import type { PlexHome, PlexUser } from './plex-user';
+import type { PlexUser } from './plex-user';
 import { MediaServers } from './media-servers';
 import { ConnectionPool } from './pool';
-import { untilAborted } from './retry';
 import { Transport } from './transport';
 import { parsePin, type UserRef } from './user-id';
 
 export { headerText } from './identity';
+export { HOME_USERS_REFRESH_MS, HOME_USERS_TTL_MS, type HomeUsersResult } from './home-users-cache';
 export {
   DEFAULT_AUTH_URL,
   positiveInteger,
@@ -64,17 +64,6 @@ export interface UserResult {
   statusCode: number;
 }
 
-export interface HomeUsersResult {
-  home: PlexHome;
-  users: PlexUser[];
-  statusCode: number;
-}
-
-/** How long a Home users list answers name look-ups before it is fetched again. */
-export const HOME_USERS_TTL_MS = 60_000;
-/** The shortest time between two upstream fetches that a refresh may ask for. */
-export const HOME_USERS_REFRESH_MS = 10_000;
-
 export const DEFAULTS = {
   baseUrl: 'https://plex.tv',
   ...IDENTITY_DEFAULTS,
@@ -96,7 +85,7 @@ export class PlexTvClient {
   readonly #pool: ConnectionPool;
   readonly #plexTv: Transport;
   readonly #now: () => number;
-  #homeUsers?: { fetchedAt: number; list: Promise<HomeUsersResult> };
+  readonly #homeUsers: HomeUsersCache;
   #servers?: MediaServers;
 
   constructor(options: PlexTvClientOptions) {
@@ -129,6 +118,7 @@ export class PlexTvClient {
     this.timeout = this.#plexTv.timeout;
     this.retries = this.#plexTv.retries;
     this.#now = options.now ?? (() => Date.now());
+    this.#homeUsers = new HomeUsersCache((signal) => this.#fetchHomeUsers(signal), this.#now);
   }
 
   get inFlight(): number {
@@ -157,59 +147,31 @@ export class PlexTvClient {
   }
 
   /** GET /api/v2/home/users, always fresh; the answer also refreshes the name look-up cache. */
-  async listHomeUsers(options: CallOptions = {}): Promise<HomeUsersResult> {
-    const result = await this.#fetchHomeUsers(options.signal);
-    this.#homeUsers = { fetchedAt: this.#now(), list: Promise.resolve(result) };
-    return result;
+  listHomeUsers(options: CallOptions = {}): Promise<HomeUsersResult> {
+    return this.#homeUsers.fresh(options.signal);
   }
 
   /**
    * The id a reference means. A name is looked up in the Home users list, fetched at most
    * once a minute per client (concurrent look-ups share one request).
    */
-  async resolveUserId(ref: UserRef, options: CallOptions = {}): Promise<number> {
-    if ('id' in ref) return ref.id;
-    const { users } = await this.cachedHomeUsers(options);
-    return findHomeUser(users, ref.name).id;
+  resolveUserId(ref: UserRef, options: CallOptions = {}): Promise<number> {
+    return this.#homeUsers.userId(ref, options.signal);
   }
 
-  /**
-   * As resolveUserId, for the PIN endpoints, which only take managed users: a name that
-   * means the administrator or another member who is not managed is NOT_MANAGED. An id is
-   * passed on as it is, and plex.tv decides.
-   */
-  async resolveManagedUserId(ref: UserRef, options: CallOptions = {}): Promise<number> {
-    if ('id' in ref) return ref.id;
-    const { users } = await this.cachedHomeUsers(options);
-    const user = findHomeUser(users, ref.name);
-    if (user.restricted !== true || user.admin === true) {
-      throw new PlexTvError(
-        'NOT_MANAGED',
-        `That name is a Plex Home member who is not a managed user (id ${user.id}); PINs can be set and removed only for managed users`,
-        { userId: user.id },
-      );
-    }
-    return user.id;
+  /** As resolveUserId, but a name that means a member who is not managed is NOT_MANAGED. */
+  resolveManagedUserId(ref: UserRef, options: CallOptions = {}): Promise<number> {
+    return this.#homeUsers.managedUserId(ref, options.signal);
   }
 
-  /**
-   * The Home users list as cached for name look-ups: fetched when older than a minute
-   * (concurrent callers share one request). The caller's signal stops its own wait only.
-   */
+  /** The Home users list as cached for name look-ups. The caller's signal stops its own wait only. */
   cachedHomeUsers(options: CallOptions = {}): Promise<HomeUsersResult> {
-    return untilAborted(this.#sharedHomeUsers(), options.signal);
+    return this.#homeUsers.cached(options.signal);
   }
 
-  /**
-   * A fresh Home users list for someone who asked for one (the editor's refresh), but never
-   * more than one upstream request per HOME_USERS_REFRESH_MS: sooner, the cached list answers.
-   */
+  /** A fresh Home users list (the editor's refresh), at most one upstream request per HOME_USERS_REFRESH_MS. */
   refreshHomeUsers(options: CallOptions = {}): Promise<HomeUsersResult> {
-    const cached = this.#homeUsers;
-    const age = cached ? this.#now() - cached.fetchedAt : Infinity;
-    if (cached && age >= 0 && age < HOME_USERS_REFRESH_MS) return this.cachedHomeUsers(options);
-    this.#homeUsers = undefined;
-    return this.cachedHomeUsers(options);
+    return this.#homeUsers.refresh(options.signal);
   }
 
   /** POST /api/v2/pins?strong=true, without a token: a PIN to sign in with, tied to this client id. */
@@ -259,7 +221,7 @@ export class PlexTvClient {
 
   /** Frees the connection pool; call when the account goes away. */
   close(): void {
-    this.#homeUsers = undefined;
+    this.#homeUsers.clear();
     this.#servers?.close();
     this.#pool.close();
   }
@@ -286,21 +248,6 @@ export class PlexTvClient {
     } catch (error) {
       throw error instanceof PlexTvError ? error.withUserId(userId) : error;
     }
-  }
-
-  #sharedHomeUsers(): Promise<HomeUsersResult> {
-    const now = this.#now();
-    const cached = this.#homeUsers;
-    if (cached && now >= cached.fetchedAt && now - cached.fetchedAt < HOME_USERS_TTL_MS) {
-      return cached.list;
-    }
-    // Not tied to one caller's signal: other messages may be waiting for the same list.
-    const entry = { fetchedAt: now, list: this.#fetchHomeUsers(undefined) };
-    this.#homeUsers = entry;
-    entry.list.catch(() => {
-      if (this.#homeUsers === entry) this.#homeUsers = undefined;
-    });
-    return entry.list;
   }
 
   async #fetchHomeUsers(signal: AbortSignal | undefined): Promise<HomeUsersResult> {
