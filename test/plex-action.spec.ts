@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { STATUS_LENGTH, statusText } from '../src/nodes/plex-action';
+import { STATUS_LENGTH, statusText } from '../src/nodes/node-status';
 
 describe('statusText', () => {
   const at = (hours: number, minutes: number) => new Date(2026, 0, 1, hours, minutes, 59);
