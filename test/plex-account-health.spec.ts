@@ -113,6 +113,17 @@ describe('plex-account: sign-in health under the nodes', () => {
     assert.equal(double.connections, 0);
   });
 
+  it('no token: a message fails NOT_CONFIGURED and the node still says "sign-in needed"', async () => {
+    clockAt(7, 0);
+    const flow = await loadFlow({ double, translated: true, token: null, ...twoNodes });
+    await send(flow, { payload: 12345678 });
+    const [failed] = flow.error as Array<NodeMessage & { error?: { code: string } }>;
+    assert.equal(failed.error?.code, 'NOT_CONFIGURED');
+    // Shown once at start and kept: no error code over it, no second status for a status node.
+    assert.deepEqual(statuses.get('n1'), [SIGN_IN_NEEDED]);
+    assert.equal(double.connections, 0);
+  });
+
   const unusable: Array<[string, Parameters<typeof loadFlow>[0]]> = [
     ['a plex.tv URL no client takes', { account: { baseUrl: 'ftp://x' } }],
     ['a token with a line break in it', { token: `${DOUBLE_TOKEN}\nX-Evil: 1` }],

@@ -37,8 +37,11 @@ function twoDigits(n: number): string {
 export interface HealthStatus {
   /** The node has set a status of its own: the health's is no longer showing. */
   covered(): void;
-  /** After an UNAUTHORIZED answer: shows the health's status if it says so; false if not. */
-  showRefused(): boolean;
+  /**
+   * After a message failed with `code`: when the failure is the sign-in's (UNAUTHORIZED with
+   * the token refused, NOT_CONFIGURED for want of one), shows "sign-in needed"; false if not.
+   */
+  showSignInNeeded(code: string): boolean;
   /** Stops following the account (the node closes). */
   stop(): void;
 }
@@ -72,7 +75,13 @@ export function followAccountHealth(
   return {
     covered: () => (shown = false),
     // Shown already (the flip itself put it there): not again, or a status node would hear it twice.
-    showRefused: () => !!health && health.state === 'signed-out' && (shown || show(health.state)),
+    showSignInNeeded: (code) => {
+      const state = health?.state;
+      const signIn =
+        (code === 'UNAUTHORIZED' && state === 'signed-out') ||
+        (code === 'NOT_CONFIGURED' && state === 'no-token');
+      return signIn && (shown || show(state));
+    },
     stop: () => unsubscribe?.(),
   };
 }

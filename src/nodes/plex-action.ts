@@ -133,8 +133,8 @@ export function handlePlexAction<P = undefined>(options: PlexActionOptions<P>): 
     }
     const error = outcome.error;
     msg.error = error.toJSON();
-    // A refused token shows as every node of the account shows it: "sign-in needed".
-    if (error.code !== 'UNAUTHORIZED' || !health.showRefused()) {
+    // A refused or missing token shows as every node of the account shows it: "sign-in needed".
+    if (!health.showSignInNeeded(error.code)) {
       setStatus({ fill: 'red', shape: 'ring', text: statusText({ text: error.code }, new Date()) });
     }
     if (errorOutputWired) {
