@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     say('Note: src/ has changed since the last build; `npm run build` makes the demo show it.');
   }
   await assertPortFree(editorPort, 'DEMO_PORT', 'Node-RED');
-  if (!plexToken) await assertPortFree(plexPort, 'DEMO_PLEX_PORT', 'the plex.tv double');
+  if (!plexToken) await assertPortFree(plexPort, 'DEMO_PLEX_PORT', 'the plex.tv stand-in');
 
   const pkg = packageInfo();
   say(`Packing ${pkg.name} ${pkg.version} and installing it into ${USER_DIR} …`);
@@ -78,11 +78,11 @@ async function main(): Promise<void> {
   } else {
     // The administrator's token, which "Sign in as Parent" on the double's sign-in page gives.
     const token = randomBytes(16).toString('hex');
-    const plexTv = new PlexTvDouble({ token, log: (line) => say(`plex.tv double | ${line}`) });
-    await listenOrExplain(() => plexTv.start(plexPort), plexPort, 'DEMO_PLEX_PORT', 'the double');
+    const plexTv = new PlexTvDouble({ token, log: (line) => say(`plex.tv stand-in | ${line}`) });
+    await listenOrExplain(() => plexTv.start(plexPort), plexPort, 'DEMO_PLEX_PORT', 'the stand-in');
     double = plexTv;
     account = {
-      ...accountNode('plex.tv double', plexTv.url, randomUUID()),
+      ...accountNode('plex.tv stand-in', plexTv.url, randomUUID()),
       authUrl: `${plexTv.url}/auth`,
     };
   }
@@ -175,7 +175,7 @@ function instructions(
   });
   const home = plex
     ? [
-        `plex.tv: the local double at ${plex.url}, with this Plex Home:`,
+        `plex.tv: the local stand-in at ${plex.url}, with this Plex Home:`,
         ...[...plex.users.values()].map(
           (u) =>
             `  ${String(u.id).padStart(10)}  ${u.title.padEnd(8)} ${u.admin ? 'administrator' : 'managed user'}` +
@@ -230,7 +230,7 @@ function instructions(
     'plex-account node (the token shows only as set). Click a Plex node and open the help tab',
     '(the book icon at the top of the sidebar) to read what it does.',
     '',
-    'The example flows are deployed afresh on every start. Ctrl-C stops Node-RED and the double.',
+    'The example flows are deployed afresh on every start. Ctrl-C stops Node-RED and the stand-ins.',
     '──────────────────────────────────────────────────────────────────────',
   ].join('\n');
 }

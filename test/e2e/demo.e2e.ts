@@ -221,7 +221,7 @@ describe('end to end: npm run demo', function () {
         demo
           .output()
           .split('\n')
-          .filter((l) => /^(plex\.tv double|plex server) \|/.test(l));
+          .filter((l) => /^(plex\.tv stand-in|plex server) \|/.test(l));
       for (const inject of plexInjects(examples)) {
         if (!flows.some((n) => n.id === inject.id)) continue;
         const before = logged().length;
@@ -238,7 +238,7 @@ describe('end to end: npm run demo', function () {
           );
           assert.match(
             demo.output(),
-            /plex\.tv double \| POST \/api\/v2\/home\/users\/restricted\/12345678\?pin=\*\*\*\* -> 201 Kids/,
+            /plex\.tv stand-in \| POST \/api\/v2\/home\/users\/restricted\/12345678\?pin=\*\*\*\* -> 201 Kids/,
           );
         }
       }
@@ -317,6 +317,6 @@ describe('end to end: npm run demo', function () {
     demo.child.kill('SIGTERM');
     assert.equal(await demo.exit, 0);
     assert.ok(!demo.output().includes(token), 'the token is never printed');
-    assert.doesNotMatch(demo.output(), /plex\.tv double \|/);
+    assert.doesNotMatch(demo.output(), /plex\.tv stand-in \|/);
   });
 });
