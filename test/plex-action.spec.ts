@@ -41,6 +41,12 @@ describe('statusText', () => {
       `PIN set · ${'x'.repeat(STATUS_LENGTH - 18)} · 07:00`,
     ],
     [
+      'a name from a hostile answer: line breaks, an escape sequence, a direction override',
+      { text: 'stopped 1', name: 'K\r\n\u001b[31mids\u202e' },
+      at(20, 0),
+      'stopped 1 · K [31mids · 20:00',
+    ],
+    [
       'a long text alone, cut to fit',
       { text: 'a catalogue text that says far too much' },
       at(7, 0),

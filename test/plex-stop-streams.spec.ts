@@ -161,6 +161,34 @@ describe('plex-stop-streams node', () => {
     );
   });
 
+  it('titles from the server reach the error message and the status on one line each, short', async () => {
+    clockAt(20, 0);
+    const server = currentServer();
+    const kids = server.sessions.get('kids-living-room-1')!;
+    const forged = '\n27 Nov 20:00:00 - [error] [fake] \u001b[31mforged\u202e';
+    server.sessions.set('kids-living-room-1', {
+      ...kids,
+      title: `Bluey${forged}${'x'.repeat(60_000)}`,
+      userTitle: `Kids${forged}`,
+      player: { ...kids.player, title: `TV${forged}` },
+    });
+    server.inject({ kind: 'status', status: 500, body: 'boom', only: /terminate/ }, 1);
+    const flow = await stopStreams({}, { errorWired: false, translated: true });
+    await send(flow, { payload: 'Kids' });
+    const [completion] = flow.completions;
+    const message = (completion.error as Error | undefined)?.message ?? '';
+    assert.match(
+      message,
+      /^Stopped 0 of 1 streams of user 12345678 on "Home Server"; not stopped: "Bluey · S2E3 · Bluey 27 Nov 20:00:00 - \[error\] \[fake\] {2}\[31mforgedx+…" on TV 27 Nov/,
+    );
+    assert.ok(message.length < 400, `${message.length} characters`);
+    // Once the server lets it stop, the green status names the user from the server's title.
+    await send(flow, { payload: 'Kids' }, 2);
+    const status = flow.statuses.at(-1) as { fill?: string; text?: string };
+    assert.equal(status.fill, 'green');
+    assert.equal(status.text, 'stopped 1 · Kids 27 Nov… · 20:00');
+  });
+
   it('refuses a user reference that is no user before any request', async () => {
     const flow = await stopStreams();
     await send(flow, { payload: '' });

@@ -1,6 +1,7 @@
 import util from 'node:util';
 import { PlexTvError } from './errors';
 import { readSessions, type PlexSession } from './sessions';
+import { lineOfText } from './text';
 import type { RequestSpec, Transport } from './transport';
 
 export interface StopOutcome {
@@ -136,6 +137,9 @@ export class MediaServer {
   }
 }
 
+/** How much of a title the error of a stop names. */
+const TITLE_IN_MESSAGE = 80;
+
 /**
  * The error of a stop that did not stop everything: the first failure's code, and a message
  * saying how many streams stopped and which did not, and why.
@@ -144,8 +148,11 @@ export function stopFailure(outcome: StopOutcome, userId: number, server: string
   const total = outcome.stopped.length + outcome.failed.length;
   const [first] = outcome.failed;
   const shown = outcome.failed.slice(0, 3).map(({ session, error }) => {
-    const what = session.title ? `"${session.title}"` : 'a stream';
-    const where = session.player.title ? ` on ${session.player.title}` : '';
+    // The server's titles, as a log line may carry them: one line each, and short.
+    const title = lineOfText(session.title, TITLE_IN_MESSAGE);
+    const player = lineOfText(session.player.title, TITLE_IN_MESSAGE);
+    const what = title ? `"${title}"` : 'a stream';
+    const where = player ? ` on ${player}` : '';
     return `${what}${where} (${error.code}: ${error.message})`;
   });
   const more = outcome.failed.length > 3 ? `; and ${outcome.failed.length - 3} more` : '';

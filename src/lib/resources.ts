@@ -5,7 +5,7 @@ import { PlexTvError } from './errors';
 import { isArray, isRecord } from './records';
 import type { XmlElement } from './response';
 import type { Answer, Transport } from './transport';
-import { withoutControlCharacters } from './text';
+import { lineOfText } from './text';
 
 /** One way to reach a media server, as plex.tv lists it. */
 export interface ServerConnection {
@@ -133,9 +133,7 @@ function flag(value: unknown): boolean {
 
 /** A name fit for messages, statuses and msg.plex. */
 export function displayName(value: unknown): string {
-  const text = typeof value === 'string' ? withoutControlCharacters(value).trim() : '';
-  if (text === '') return '(unnamed)';
-  return text.length > MAX_NAME ? `${text.slice(0, MAX_NAME)}…` : text;
+  return (typeof value === 'string' && lineOfText(value, MAX_NAME)) || '(unnamed)';
 }
 
 /**

@@ -2,7 +2,7 @@ import { parseJson } from './json';
 import { BodyLimitError } from './limits';
 import { isRecord } from './records';
 import { parseXml, type XmlElement } from './xml';
-import { withoutControlCharacters } from './text';
+import { lineOfText } from './text';
 
 export type { XmlElement } from './xml';
 export { parseXml } from './xml';
@@ -91,10 +91,8 @@ function clean(code: unknown, message: unknown, secrets: readonly string[]): Ple
     out.plexCode = plexCode;
   }
   if (typeof message === 'string') {
-    const text = withoutControlCharacters(scrub(message, secrets)).trim();
-    if (text)
-      out.message =
-        text.length > MAX_SERVER_MESSAGE ? `${text.slice(0, MAX_SERVER_MESSAGE)}…` : text;
+    const text = lineOfText(scrub(message, secrets), MAX_SERVER_MESSAGE);
+    if (text) out.message = text;
   }
   return out;
 }

@@ -14,3 +14,20 @@ export function withoutControlCharacters(text: string): string {
 export function hasControlCharacters(text: string): boolean {
   return withoutControlCharacters(text) !== text;
 }
+
+/** Marks and overrides of writing direction: in a log line they can make text read backwards. */
+const DIRECTION_MARKS = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * A text from an answer as a log line, a status or an error message may carry it: one line,
+ * no direction overrides, trimmed, at most `max` characters (then an ellipsis). Only the
+ * beginning is looked at, so a megabyte of text costs no more than its first lines. The
+ * data itself (msg.payload) keeps the text as it came.
+ */
+export function lineOfText(text: string, max: number): string {
+  const line = withoutControlCharacters(text.slice(0, max * 4))
+    .replace(DIRECTION_MARKS, '')
+    .trim();
+  const characters = [...line];
+  return characters.length > max ? `${characters.slice(0, max).join('')}…` : line;
+}

@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeMessage } from 'node-red';
 import type { MediaServer } from '../lib/media-server';
 import type { PlexSession } from '../lib/sessions';
+import { lineOfText } from '../lib/text';
 import { parseUserRef } from '../lib/user-id';
 import type { PlexActionContext, PlexActionDef } from './plex-action';
 import { evaluateUserProperty, userProperty, type UserSetting } from './user-property';
@@ -68,7 +69,14 @@ export function mediaServerNode(
   };
 }
 
+/** Longer names are cut in a status anyway (to 32 characters with the time). */
+const NAME_IN_STATUS = 64;
+
 /** How a status names a member: as the server's sessions title them, else as the flow did, else by id. */
 export function memberName(member: Member, sessions: readonly PlexSession[]): string {
-  return sessions.find((s) => s.user.title)?.user.title || member.name || String(member.id);
+  for (const session of sessions) {
+    const title = lineOfText(session.user.title, NAME_IN_STATUS);
+    if (title) return title;
+  }
+  return member.name || String(member.id);
 }

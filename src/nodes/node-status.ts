@@ -1,5 +1,6 @@
 import type { Node, NodeAPI, NodeStatus } from 'node-red';
 import type { TokenState } from '../lib/plex-tv-client';
+import { lineOfText } from '../lib/text';
 import type { PlexAccountNode } from './plex-account';
 
 /** What the green status says before its time: what happened, whom it was about, or both. */
@@ -15,14 +16,19 @@ export const STATUS_LENGTH = 32;
 /**
  * A status text that ends in the local time of the Node-RED process (`PIN removed · Kids ·
  * 07:00`), so that the next morning one look tells what ran last. When it is too long the
- * name is cut (else the text), never the time.
+ * name is cut (else the text), never the time. Line breaks and other control characters
+ * become blanks.
  */
 export function statusText(parts: StatusParts, now: Date): string {
   const time = `${twoDigits(now.getHours())}:${twoDigits(now.getMinutes())}`;
-  const named = parts.name !== undefined;
-  const cuttable = [...((named ? parts.name : parts.text) ?? '')];
+  // A name may come from an answer: one line, and never longer than a status can show.
+  const [text, name] = [parts.text, parts.name].map((part) =>
+    part === undefined ? undefined : lineOfText(part, STATUS_LENGTH),
+  );
+  const named = name !== undefined;
+  const cuttable = [...((named ? name : text) ?? '')];
   const compose = (cut: string) =>
-    [named ? parts.text : undefined, cut, time].filter((part) => part).join(' · ');
+    [named ? text : undefined, cut, time].filter((part) => part).join(' · ');
   const over = [...compose(cuttable.join(''))].length - STATUS_LENGTH;
   if (over <= 0) return compose(cuttable.join(''));
   const kept = cuttable.slice(0, Math.max(0, cuttable.length - over - 1)).join('');
