@@ -8,11 +8,12 @@ import {
   findServer,
   type ServerResource,
 } from '../src/lib/resources';
-import { SERVER_TTL_MS } from '../src/lib/media-servers';
+import { SERVER_TTL_MS, SERVERS_REFRESH_MS } from '../src/lib/media-servers';
 import { stopReason, spokenTitle, readSessions } from '../src/lib/sessions';
 import { SERVER_TOKEN, PlexServerDouble, closedPort } from './double/plex-server-double';
 import type { DoubleResource } from './double/plex-tv-double';
 import { rejection, useClientWithDouble } from './support/client';
+import { waitFor } from './support/flow';
 
 const answer = (body: string) => ({ status: 200, body, from: 'plex.tv' });
 
@@ -191,10 +192,28 @@ describe('media servers: discovery through the account', () => {
     clock.tick(1);
     const fresh = await client.servers.connect('');
     assert.equal(resources().length, 2);
+    clock.tick(SERVERS_REFRESH_MS);
     server.inject({ kind: 'reset', only: /^\/status\/sessions$/ });
     assert.equal((await rejection(fresh.sessions())).code, 'NETWORK');
     await client.servers.connect('');
     assert.equal(resources().length, 3, 'found again after the failure');
+  });
+
+  it('a server that refuses every message costs plex.tv one resources request per 10 s', async () => {
+    const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date'] });
+    const client = env.make();
+    server.inject(
+      { kind: 'status', status: 401, body: '', only: /^\/status\/sessions$/ },
+      Infinity,
+    );
+    for (let i = 0; i < 20; i++) {
+      const chosen = await client.servers.connect('');
+      assert.equal((await rejection(chosen.sessions())).code, 'UNAUTHORIZED');
+    }
+    assert.equal(resources().length, 1);
+    clock.tick(SERVERS_REFRESH_MS);
+    await rejection((await client.servers.connect('')).sessions());
+    assert.equal(resources().length, 2, 'and again once 10 s have passed');
   });
 
   it('skips a connection that answers /identity as another server: no token goes there', async () => {
@@ -250,10 +269,33 @@ describe('media servers: discovery through the account', () => {
   it('a server that answers /identity, then hangs: TIMEOUT, and the next message finds it again', async () => {
     const client = env.make({ timeout: 300 });
     const chosen = await client.servers.connect('');
+    const probes = () => server.requests.filter((r) => r.path === '/identity').length;
+    const probedFirst = probes();
     server.inject({ kind: 'hang', only: /^\/status\/sessions$/ });
     assert.equal((await rejection(chosen.sessions())).code, 'TIMEOUT');
     await (await client.servers.connect('')).sessions();
-    assert.equal(resources().length, 2);
+    assert.ok(probes() > probedFirst, 'its connections probed again');
+    assert.equal(resources().length, 1, 'from a list under 10 s old');
+  });
+
+  it('a server that hangs holds up no request to plex.tv: the servers have places of their own', async () => {
+    const client = env.make({ timeout: 60_000, maxConcurrent: 2 });
+    const chosen = await client.servers.connect('');
+    server.inject({ kind: 'hang', only: /^\/status\/sessions$/ }, Infinity);
+    const controller = new AbortController();
+    const hung = Array.from({ length: 4 }, () =>
+      rejection(chosen.sessions({ signal: controller.signal })),
+    );
+    const asked = () => server.requests.filter((r) => r.path === '/status/sessions').length;
+    await waitFor(() => asked() === 2, 'both of the servers places taken');
+    assert.equal(client.inFlight, 2);
+    // Shared places would keep this waiting behind the hung requests for their whole minute.
+    const { users } = await client.listHomeUsers();
+    assert.ok(users.length > 0);
+    assert.equal(client.inFlight, 2, 'the server requests hang on');
+    assert.equal(asked(), 2, 'the other two wait for a place at the server');
+    controller.abort();
+    for (const error of await Promise.all(hung)) assert.equal(error.code, 'ABORTED');
   });
 
   it('the server token never shows: inspecting the client, its servers, the chosen server', async () => {

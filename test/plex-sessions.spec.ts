@@ -116,20 +116,25 @@ describe('plex-sessions node', () => {
     assert.match(error?.message ?? '', /"Home Server"/);
   });
 
-  it('a server refusing its token is UNAUTHORIZED; plex.tv is asked again on the next message', async () => {
+  it('a server refusing its token is UNAUTHORIZED; plex.tv is asked again, at most every 10 s', async () => {
+    const clock = clockAt(20, 0);
     const server = currentServer();
-    server.inject({
-      kind: 'status',
-      status: 401,
-      body: 'Unauthorized',
-      only: /^\/status\/sessions$/,
-    });
+    server.inject(
+      { kind: 'status', status: 401, body: 'Unauthorized', only: /^\/status\/sessions$/ },
+      3,
+    );
+    const asked = () =>
+      currentDouble().requests.filter((r) => r.path === '/api/v2/resources').length;
     const flow = await sessions();
     await send(flow, { payload: '' });
     assert.equal((flow.error[0] as Out).error?.code, 'UNAUTHORIZED');
     await send(flow, { payload: '' }, 2);
-    assert.equal(flow.user.length, 1);
-    const asked = currentDouble().requests.filter((r) => r.path === '/api/v2/resources');
-    assert.equal(asked.length, 2);
+    assert.equal(asked(), 1, 'a list under 10 s old serves');
+    clock.tick(10_000);
+    await send(flow, { payload: '' }, 3);
+    assert.equal(asked(), 2, 'the server token asked for afresh');
+    await send(flow, { payload: '' }, 4);
+    assert.equal(flow.error.length, 3);
+    assert.equal(flow.user.length, 1, 'the server takes it again');
   });
 });

@@ -11,6 +11,7 @@ import {
 } from './resources';
 import { untilAborted } from './retry';
 import { MediaServer } from './media-server';
+import type { ConnectionPool } from './pool';
 import type { Transport } from './transport';
 
 /** How long a chosen server and connection (and the resources list) serve before they are asked again. */
@@ -28,17 +29,27 @@ interface Cached<T> {
  * The account's Plex Media Servers: plex.tv's resources list, and for each Server setting
  * the server it means with the first of its connections that answers, cached for ten
  * minutes per account. A connection failure drops the choice, so the next message finds
- * the server again (it may have moved). Concurrent callers share one discovery.
+ * the server again (it may have moved). Concurrent callers share one discovery. The servers
+ * have a pool of their own: one that hangs holds up no request of the account to plex.tv.
  */
 export class MediaServers {
   readonly #plexTv: Transport;
+  readonly #pool: ConnectionPool;
   readonly #now: () => number;
   #resources?: Cached<ServerResource[]>;
+  /** A server was lost since the list was fetched: it serves SERVERS_REFRESH_MS only. */
+  #resourcesStale = false;
   readonly #chosen = new Map<string, Cached<MediaServer>>();
 
-  constructor(plexTv: Transport, now: () => number) {
+  constructor(plexTv: Transport, pool: ConnectionPool, now: () => number) {
     this.#plexTv = plexTv;
+    this.#pool = pool;
     this.#now = now;
+  }
+
+  /** Requests to the account's media servers in flight. */
+  get inFlight(): number {
+    return this.#pool.running;
   }
 
   /** The account's owned servers (for the editor's picker); `refresh` fetches again, at most every 10 s. */
@@ -69,7 +80,9 @@ export class MediaServers {
 
   close(): void {
     this.#resources = undefined;
+    this.#resourcesStale = false;
     this.#chosen.clear();
+    this.#pool.close();
   }
 
   [util.inspect.custom](): string {
@@ -84,13 +97,15 @@ export class MediaServers {
   #forget(key: string, entry: Cached<MediaServer>): void {
     if (this.#chosen.get(key) !== entry) return;
     this.#chosen.delete(key);
-    // The server may have moved: its connections are asked for afresh too.
-    this.#resources = undefined;
+    // The server may have moved: its connections are asked for afresh too, but not more often
+    // than every SERVERS_REFRESH_MS, however many messages a refusing server turns away.
+    this.#resourcesStale = true;
   }
 
   #sharedResources(): Promise<ServerResource[]> {
-    if (this.#resources && this.#fresh(this.#resources, SERVER_TTL_MS))
-      return this.#resources.value;
+    const ttl = this.#resourcesStale ? SERVERS_REFRESH_MS : SERVER_TTL_MS;
+    if (this.#resources && this.#fresh(this.#resources, ttl)) return this.#resources.value;
+    this.#resourcesStale = false;
     const entry: Cached<ServerResource[]> = { at: this.#now(), value: this.#fetchResources() };
     this.#resources = entry;
     entry.value.catch(() => {
@@ -111,10 +126,16 @@ export class MediaServers {
 
   async #discover(name: string, onConnectionLost: () => void): Promise<MediaServer> {
     const server = findServer(await this.#sharedResources(), name);
-    const connection = await chooseConnection(this.#plexTv, server, usableConnections(server));
+    const pool = this.#pool;
+    const connection = await chooseConnection(
+      this.#plexTv,
+      pool,
+      server,
+      usableConnections(server),
+    );
     return new MediaServer(
       server.name,
-      server.transport(this.#plexTv, connection),
+      server.transport(this.#plexTv, connection, { pool }),
       onConnectionLost,
     );
   }
@@ -127,12 +148,17 @@ export class MediaServers {
  */
 async function chooseConnection(
   plexTv: Transport,
+  pool: ConnectionPool,
   server: ServerResource,
   connections: ServerConnection[],
 ): Promise<ServerConnection> {
   const controller = new AbortController();
   const probes = connections.map((connection) =>
-    probe(server.transport(plexTv, connection, { retries: 0 }), server, controller.signal).then(
+    probe(
+      server.transport(plexTv, connection, { retries: 0, pool }),
+      server,
+      controller.signal,
+    ).then(
       () => undefined,
       (error: unknown) =>
         error instanceof PlexTvError ? error : new PlexTvError('INTERNAL', 'probe'),

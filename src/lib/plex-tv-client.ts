@@ -83,6 +83,7 @@ export class PlexTvClient {
   readonly timeout: number;
   readonly retries: number;
   readonly #pool: ConnectionPool;
+  readonly #maxConcurrent: number;
   readonly #plexTv: Transport;
   readonly #now: () => number;
   readonly #homeUsers: HomeUsersCache;
@@ -96,7 +97,8 @@ export class PlexTvClient {
         'The token has characters no Plex token has (blanks, line breaks or letters beyond ASCII)',
       );
     }
-    this.#pool = new ConnectionPool(positive(options.maxConcurrent, DEFAULTS.maxConcurrent));
+    this.#maxConcurrent = positive(options.maxConcurrent, DEFAULTS.maxConcurrent);
+    this.#pool = new ConnectionPool(this.#maxConcurrent);
     this.#plexTv = new Transport(
       {
         baseUrl: options.baseUrl ?? DEFAULTS.baseUrl,
@@ -121,13 +123,18 @@ export class PlexTvClient {
     this.#homeUsers = new HomeUsersCache((signal) => this.#fetchHomeUsers(signal), this.#now);
   }
 
+  /** Requests in flight, to plex.tv and to the account's media servers. */
   get inFlight(): number {
-    return this.#pool.running;
+    return this.#pool.running + (this.#servers?.inFlight ?? 0);
   }
 
   /** The account's Plex Media Servers, found through plex.tv and cached per account. */
   get servers(): MediaServers {
-    this.#servers ??= new MediaServers(this.#plexTv, this.#now);
+    this.#servers ??= new MediaServers(
+      this.#plexTv,
+      new ConnectionPool(this.#maxConcurrent),
+      this.#now,
+    );
     return this.#servers;
   }
 

@@ -4,6 +4,7 @@ import { isLoopbackHost } from './base-url';
 import { PlexTvError } from './errors';
 import { isArray, isRecord } from './records';
 import type { XmlElement } from './response';
+import type { ConnectionPool } from './pool';
 import type { Answer, Transport } from './transport';
 import { lineOfText } from './text';
 
@@ -51,7 +52,7 @@ export class ServerResource {
   transport(
     plexTv: Transport,
     connection: ServerConnection,
-    options: { retries?: number } = {},
+    options: { retries?: number; pool?: ConnectionPool } = {},
   ): Transport {
     if (!this.connections.includes(connection)) {
       throw new PlexTvError('INTERNAL', 'A connection that is not the server’s own');
@@ -62,6 +63,7 @@ export class ServerResource {
       token: this.#accessToken,
       retries: options.retries,
       outagePages: false,
+      pool: options.pool,
     });
   }
 

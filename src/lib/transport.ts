@@ -112,8 +112,8 @@ export class Transport {
   }
 
   /**
-   * Another far end (a media server with its own token) over the same pool, identity and
-   * limits; `retries` and `outagePages` as given, else this transport's.
+   * Another far end (a media server with its own token) with the same identity and limits;
+   * `retries`, `outagePages` and `pool` as given, else this transport's.
    */
   to(target: {
     baseUrl: string;
@@ -121,8 +121,9 @@ export class Transport {
     token?: string;
     retries?: number;
     outagePages?: boolean;
+    pool?: ConnectionPool;
   }): Transport {
-    const { baseUrl, name, token, retries, outagePages } = target;
+    const { baseUrl, name, token, retries, outagePages, pool } = target;
     return new Transport({
       ...this.#options,
       baseUrl,
@@ -130,6 +131,7 @@ export class Transport {
       token,
       retries: retries ?? this.retries,
       outagePages: outagePages ?? this.#options.outagePages,
+      pool: pool ?? this.#options.pool,
     });
   }
 
