@@ -127,6 +127,7 @@ describe('plex-account: sign-in health under the nodes', () => {
   const unusable: Array<[string, Parameters<typeof loadFlow>[0]]> = [
     ['a plex.tv URL no client takes', { account: { baseUrl: 'ftp://x' } }],
     ['a token with a line break in it', { token: `${DOUBLE_TOKEN}\nX-Evil: 1` }],
+    ['a client id with a line break in it', { account: { clientIdentifier: 'id\r\nX-Evil: 1' } }],
   ];
   for (const [what, options] of unusable) {
     it(`${what}: no health status, nothing sent, NOT_CONFIGURED per message`, async () => {

@@ -55,6 +55,7 @@ describe('server picker admin endpoint', () => {
       const body = { id: 'acc', token: 'mine', baseUrl: elsewhere.url, clientIdentifier: 'c' };
       const refused = await post(body);
       assert.equal(refused.status, 403);
+      assert.equal(refused.body.error.message, 'plex-account.errors.servers-need-write');
       assert.equal(elsewhere.connections, 0);
       elsewhere.token = 'mine';
       const allowed = await post(body, WRITE);

@@ -5,12 +5,15 @@ import { helper, loadFlow, useNodeRedWithDouble } from './support/flow';
 import { DOUBLE_TOKEN, type PlexTvDouble } from './double/plex-tv-double';
 import {
   MAX_WAITING,
+  MAX_WAITING_PER_USER,
   POLL_INTERVAL_MS,
   SIGN_IN_PATH,
   SIGN_IN_POLL_PATH,
   TOKEN_CHECK_PATH,
 } from '../src/nodes/sign-in-routes';
 import type { PlexAccountNode } from '../src/nodes/plex-account';
+import { USER_PICKER_PATH } from '../src/nodes/user-picker';
+import { SERVER_PICKER_PATH } from '../src/nodes/server-picker';
 import { READ, USER_HEADER, WRITE, modelPermissions } from './support/permissions';
 
 const CLIENT_ID = '0d2b5f4c-2c41-4f3a-9d7e-6a1f0c9e8b11';
@@ -123,6 +126,33 @@ describe('sign in with Plex: the admin routes', () => {
         assert.equal(double.requests.length, 0);
       });
     }
+
+    // What a page of another site can make the browser send without asking Node-RED first.
+    it('every route: a form or plain text, as a writer sends it, is 415 and nothing is sent', async () => {
+      const settings = { id: 'acc', clientIdentifier: CLIENT_ID, token: 'x', baseUrl: double.url };
+      const paths = [
+        SIGN_IN_PATH,
+        SIGN_IN_POLL_PATH,
+        TOKEN_CHECK_PATH,
+        USER_PICKER_PATH,
+        SERVER_PICKER_PATH,
+      ];
+      const asked = double.requests.length;
+      for (const path of paths) {
+        for (const type of ['form', 'text/plain', 'multipart/form-data']) {
+          const response = await helper
+            .request()
+            .post(path)
+            .set('x-test-permissions', WRITE)
+            .type(type)
+            .send(type === 'form' ? settings : JSON.stringify(settings));
+          assert.equal(response.status, 415, `${path} ${type}: ${response.text}`);
+          const body = response.body as Answered['body'];
+          assert.equal(body.error?.message, 'plex-account.errors.json-only');
+        }
+      }
+      assert.equal(double.requests.length, asked);
+    });
   });
 
   it('signs in the administrator: a PIN, the page, waiting, then the token and who, once', async () => {
@@ -270,10 +300,31 @@ describe('sign in with Plex: the admin routes', () => {
     assert.equal((await poll(pinId, {}, 'alice')).body.state, 'waiting', 'its owner may');
   });
 
-  it(`keeps at most ${MAX_WAITING} sign-ins waiting: the oldest goes first`, async () => {
-    const first = (await start()).body.pinId;
-    for (let i = 0; i < MAX_WAITING; i++) await start();
-    assert.equal((await poll(first)).status, 404);
+  it(`keeps at most ${MAX_WAITING_PER_USER} sign-ins of one editor user waiting: their oldest goes first`, async () => {
+    const first = (await start({}, WRITE, 'alice')).body.pinId;
+    const second = (await start({}, WRITE, 'alice')).body.pinId;
+    for (let i = 1; i < MAX_WAITING_PER_USER; i++) await start({}, WRITE, 'alice');
+    assert.equal((await poll(first, {}, 'alice')).status, 404);
+    assert.equal((await poll(second, {}, 'alice')).body.state, 'waiting');
+  });
+
+  it(`another editor user's sign-ins never push one out; past ${MAX_WAITING} in all, 429 and nothing sent`, async () => {
+    const alices = [];
+    for (let i = 0; i < MAX_WAITING_PER_USER; i++)
+      alices.push((await start({}, WRITE, 'alice')).body.pinId);
+    const others = MAX_WAITING - MAX_WAITING_PER_USER;
+    for (let i = 0; i < others; i++)
+      assert.equal((await start({}, WRITE, `user-${i}`)).status, 200);
+    const asked = upstream(/^\/api\/v2\/pins$/);
+    const refused = await start({}, WRITE, 'mallory');
+    assert.deepEqual([refused.status, refused.body.error?.code], [429, 'RATE_LIMITED']);
+    assert.equal(refused.body.error?.message, 'plex-account.errors.too-many-sign-ins');
+    assert.equal(upstream(/^\/api\/v2\/pins$/), asked, 'the refused one asked plex.tv nothing');
+    for (const pinId of alices)
+      assert.equal((await poll(pinId, {}, 'alice')).body.state, 'waiting', "alice's still wait");
+    // At her own limit, alice's next sign-in replaces her oldest, even with every place taken.
+    assert.equal((await start({}, WRITE, 'alice')).status, 200);
+    assert.equal((await poll(alices[0], {}, 'alice')).status, 404);
   });
 
   const refusedUrls: Array<[string, Record<string, unknown>]> = [
@@ -449,6 +500,20 @@ describe('sign in with Plex: the admin routes', () => {
       });
       assert.deepEqual([answer.status, answer.body.error?.code], [400, 'NOT_CONFIGURED']);
       assert.ok(!answer.text.includes(DOUBLE_TOKEN));
+      assert.equal(double.requests.length, 0);
+    });
+
+    it('a pending client id with a line break or beyond ASCII: 400, nothing sent', async () => {
+      for (const clientIdentifier of [`${CLIENT_ID}\r\nX-Evil: 1`, 'ü€']) {
+        const answer = await check({
+          id: 'acc',
+          token: DOUBLE_TOKEN,
+          clientIdentifier,
+          baseUrl: double.url,
+        });
+        assert.deepEqual([answer.status, answer.body.error?.code], [400, 'NOT_CONFIGURED']);
+        assert.match(answer.body.error?.message ?? '', /client id/);
+      }
       assert.equal(double.requests.length, 0);
     });
 

@@ -97,6 +97,12 @@ export class PlexTvClient {
         'The token has characters no Plex token has (blanks, line breaks or letters beyond ASCII)',
       );
     }
+    if (options.clientIdentifier && !isHeaderToken(options.clientIdentifier)) {
+      throw new PlexTvError(
+        'NOT_CONFIGURED',
+        'The client id has characters a header cannot carry (blanks, line breaks or letters beyond ASCII): make a new one',
+      );
+    }
     this.#maxConcurrent = positive(options.maxConcurrent, DEFAULTS.maxConcurrent);
     this.#pool = new ConnectionPool(this.#maxConcurrent);
     this.#plexTv = new Transport(

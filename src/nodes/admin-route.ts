@@ -15,6 +15,7 @@ import type { PlexAccountNode } from './plex-account';
 
 export interface Request {
   body?: unknown;
+  headers?: Record<string, string | string[] | undefined>;
   /** The signed-in editor user, when Node-RED's adminAuth is on. */
   user?: { username?: unknown };
 }
@@ -43,6 +44,27 @@ const noStore: Middleware = (_req, res, next) => {
   res.setHeader('Cache-Control', 'no-store');
   next();
 };
+
+/**
+ * JSON bodies only. A page of another site can make the editor user's browser send a form
+ * here without asking anybody, but not JSON: for that the browser asks Node-RED first, which
+ * (without httpAdminCors) says no. So no web page the user visits can start a sign-in or make
+ * the runtime contact a host, even with adminAuth off.
+ */
+function jsonOnly(RED: NodeAPI): Middleware {
+  return (req, res, next) => {
+    const type = String(req.headers?.['content-type'] ?? '')
+      .split(';')[0]
+      .trim()
+      .toLowerCase();
+    if (type === 'application/json') {
+      next();
+      return;
+    }
+    const { status, body } = failure(415, 'BAD_REQUEST', RED._('plex-account.errors.json-only'));
+    res.status(status).json(body);
+  };
+}
 
 /**
  * Lets a request through only when Node-RED's own check grants `plex-account.write`; with
@@ -93,8 +115,8 @@ function hasFieldsBeyond(body: unknown, deployed: ReadonlySet<string>): boolean 
 
 /**
  * POST `path` on Node-RED's admin app: answers nobody may cache; `plex-account.read` at least
- * (else Node-RED's own 401, which asks the editor user to log in); then `guard` (write, where
- * the request needs it); then `answer`, as jsonRoute runs it.
+ * (else Node-RED's own 401, which asks the editor user to log in); a JSON body (else 415); then
+ * `guard` (write, where the request needs it); then `answer`, as jsonRoute runs it.
  */
 export function accountRoute(
   RED: NodeAPI,
@@ -106,6 +128,7 @@ export function accountRoute(
     path,
     noStore,
     RED.auth.needsPermission('plex-account.read'),
+    jsonOnly(RED),
     guard,
     jsonRoute(answer),
   );

@@ -12,7 +12,11 @@ export const SERVER_PICKER_PATH = '/plex-account/servers';
  * clientIdentifier }] }`: never a token, and no server is contacted, only plex.tv.
  */
 export function registerServerPicker(RED: NodeAPI): void {
-  registerPicker(RED, SERVER_PICKER_PATH, async (client, { refresh, signal }) => {
+  const texts = {
+    needsWrite: 'plex-account.errors.servers-need-write',
+    failed: 'plex-account.errors.servers-failed',
+  };
+  registerPicker(RED, SERVER_PICKER_PATH, texts, async (client, { refresh, signal }) => {
     const servers = await client.servers.owned({ refresh, signal });
     return {
       servers: servers.map(({ name, clientIdentifier }) => ({ name, clientIdentifier })),

@@ -20,7 +20,12 @@ export const SIGN_IN_POLL_PATH = '/plex-account/sign-in/poll';
 /** Tells who a token belongs to: the deployed account's, or one typed in the editor. */
 export const TOKEN_CHECK_PATH = '/plex-account/check';
 
-/** Sign-ins waiting at once, over all editors; past this the oldest is forgotten. */
+/** Sign-ins one editor user may have waiting; a newer one makes the runtime forget their oldest. */
+export const MAX_WAITING_PER_USER = 4;
+/**
+ * Sign-ins waiting at once, over all editor users; past this a new one is refused (429) until
+ * one ends. Nobody's sign-in is forgotten to make room for somebody else's.
+ */
 export const MAX_WAITING = 32;
 /** Polls of one PIN closer together than this are answered `waiting` without asking plex.tv. */
 export const POLL_INTERVAL_MS = 900;
@@ -38,6 +43,7 @@ interface Identity {
 }
 
 interface WaitingSignIn extends Identity {
+  owner: string;
   pinId: number;
   /** This machine's clock, milliseconds. */
   expiresAt: number;
@@ -97,15 +103,16 @@ async function startSignIn(
     const { DEFAULT_AUTH_URL, normaliseBaseUrl, signInPageUrl } = clientModule();
     // The page opens in the editor's browser: an https page, or one on this machine.
     const page = normaliseBaseUrl(text(body.authUrl) || DEFAULT_AUTH_URL, 'The sign-in page URL');
+    forgetExpired(waiting);
+    if (!hasRoom(waiting, owner)) {
+      return failure(429, 'RATE_LIMITED', RED._('plex-account.errors.too-many-sign-ins'));
+    }
     client = temporaryClient(identity);
     const pin = await client.createSignInPin({ signal });
-    forgetExpired(waiting);
-    for (const key of waiting.keys()) {
-      if (waiting.size < MAX_WAITING) break;
-      waiting.delete(key);
-    }
+    forgetOldest(waiting, owner);
     waiting.set(keyOf(owner, identity.clientIdentifier, identity.baseUrl, pin.id), {
       ...identity,
+      owner,
       pinId: pin.id,
       expiresAt: pin.expiresAt,
     });
@@ -229,6 +236,23 @@ function temporaryClient(identity: Identity, token = ''): PlexTvClient {
 
 function keyOf(owner: string, clientIdentifier: string, baseUrl: string, pinId: number): string {
   return JSON.stringify([owner, clientIdentifier, baseUrl, pinId]);
+}
+
+/** The keys of `owner`'s waiting sign-ins, oldest first. */
+function keysOf(waiting: Map<string, WaitingSignIn>, owner: string): string[] {
+  return [...waiting].filter(([, entry]) => entry.owner === owner).map(([key]) => key);
+}
+
+/** Whether one more sign-in of `owner` fits, counting the one of theirs it would replace. */
+function hasRoom(waiting: Map<string, WaitingSignIn>, owner: string): boolean {
+  const replaced = keysOf(waiting, owner).length >= MAX_WAITING_PER_USER ? 1 : 0;
+  return waiting.size - replaced < MAX_WAITING;
+}
+
+/** Forgets `owner`'s oldest sign-in when they have MAX_WAITING_PER_USER waiting. */
+function forgetOldest(waiting: Map<string, WaitingSignIn>, owner: string): void {
+  const theirs = keysOf(waiting, owner);
+  if (theirs.length >= MAX_WAITING_PER_USER) waiting.delete(theirs[0]);
 }
 
 function forgetExpired(waiting: Map<string, WaitingSignIn>): void {

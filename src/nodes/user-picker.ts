@@ -33,7 +33,11 @@ export type PickerList = (
  * requested from any host. A stored token is only ever used with its own deployed settings.
  */
 export function registerUserPicker(RED: NodeAPI): void {
-  registerPicker(RED, USER_PICKER_PATH, async (client, { refresh, pending, signal }) => {
+  const texts = {
+    needsWrite: 'plex-account.errors.needs-write',
+    failed: 'plex-account.errors.picker-failed',
+  };
+  registerPicker(RED, USER_PICKER_PATH, texts, async (client, { refresh, pending, signal }) => {
     const { users } = await (pending
       ? client.listHomeUsers({ signal })
       : refresh
@@ -48,20 +52,21 @@ export function registerUserPicker(RED: NodeAPI): void {
  * rules (above): `plex-account.read` for the deployed account, `plex-account.write` for
  * pending settings, no caching, a failure answered again for 10 s per account.
  */
-export function registerPicker(RED: NodeAPI, path: string, list: PickerList): void {
+export function registerPicker(
+  RED: NodeAPI,
+  path: string,
+  texts: { needsWrite: string; failed: string },
+  list: PickerList,
+): void {
   /**
    * Each account's last failed list, answered again for a while: a failure is not cached by
    * the client, and the picker must not let anybody who may read make plex.tv hear from us
    * once per call.
    */
   const recentFailures: RecentFailures = new WeakMap();
-  const pendingNeedsWrite = needsWrite(
-    RED,
-    () => RED._('plex-account.errors.needs-write'),
-    DEPLOYED_FIELDS,
-  );
+  const pendingNeedsWrite = needsWrite(RED, () => RED._(texts.needsWrite), DEPLOYED_FIELDS);
   accountRoute(RED, path, pendingNeedsWrite, (body, signal) =>
-    answerAbout(RED, body, RED._('plex-account.errors.picker-failed'), (subject) =>
+    answerAbout(RED, body, RED._(texts.failed), (subject) =>
       'pending' in subject
         ? list(subject.pending, { refresh: true, pending: true, signal })
         : deployedList(
