@@ -1,7 +1,7 @@
 import util from 'node:util';
 import { PlexTvError } from './errors';
 import { HomeUsersCache, type HomeUsersResult } from './home-users-cache';
-import { IDENTITY_DEFAULTS, isHeaderToken } from './identity';
+import { transportSettings, type PlexTvClientOptions } from './client-options';
 import { readHomeUsers, readUser } from './answers';
 import {
   readAccountUser,
@@ -17,6 +17,7 @@ import { ConnectionPool } from './pool';
 import { Transport } from './transport';
 import { parsePin, type UserRef } from './user-id';
 
+export { DEFAULTS, type PlexTvClientOptions } from './client-options';
 export { headerText } from './identity';
 export { HOME_USERS_REFRESH_MS, HOME_USERS_TTL_MS, type HomeUsersResult } from './home-users-cache';
 export {
@@ -32,28 +33,6 @@ export { parseRetryAfter, retryDelay } from './retry';
 export { stopFailure } from './media-server';
 export { stopReason } from './sessions';
 
-export interface PlexTvClientOptions {
-  /** The account's token: sent as the X-Plex-Token header and nowhere else. */
-  token: string;
-  /** One fixed UUID per installation (plex.tv lists each new one as a new device). */
-  clientIdentifier: string;
-  product?: string;
-  /** The name plex.tv lists this installation under among the account's devices. */
-  deviceName?: string;
-  baseUrl?: string;
-  /** Milliseconds per attempt, from sending the request to the last byte of the answer. */
-  timeout?: number;
-  /** Extra attempts after 429, 5xx (an outage 404 included), a timeout or a network error. */
-  retries?: number;
-  maxConcurrent?: number;
-  /** Answers larger than this are refused rather than read into memory. */
-  maxResponseBytes?: number;
-  /** The clock of the Home users cache and of sign-in PINs (milliseconds); Date.now by default. */
-  now?: () => number;
-  /** Told whether plex.tv took the token, after each request made with it (see Transport). */
-  onTokenAnswer?: (accepted: boolean) => void;
-}
-
 export interface CallOptions {
   /** Aborting it cancels the request, or its wait for a free slot or a retry. */
   signal?: AbortSignal;
@@ -63,15 +42,6 @@ export interface UserResult {
   user: PlexUser;
   statusCode: number;
 }
-
-export const DEFAULTS = {
-  baseUrl: 'https://plex.tv',
-  ...IDENTITY_DEFAULTS,
-  timeout: 10_000,
-  retries: 2,
-  maxConcurrent: 4,
-  maxResponseBytes: 1024 * 1024,
-} as const;
 
 /**
  * A plex.tv client for Plex Home user management: the Plex operations and the Home users
@@ -90,38 +60,10 @@ export class PlexTvClient {
   #servers?: MediaServers;
 
   constructor(options: PlexTvClientOptions) {
-    if (options.token && !isHeaderToken(options.token)) {
-      // Sent as it is, it would be mangled or dropped on the way: say so rather than send it.
-      throw new PlexTvError(
-        'NOT_CONFIGURED',
-        'The token has characters no Plex token has (blanks, line breaks or letters beyond ASCII)',
-      );
-    }
-    if (options.clientIdentifier && !isHeaderToken(options.clientIdentifier)) {
-      throw new PlexTvError(
-        'NOT_CONFIGURED',
-        'The client id has characters a header cannot carry (blanks, line breaks or letters beyond ASCII): make a new one',
-      );
-    }
-    this.#maxConcurrent = positive(options.maxConcurrent, DEFAULTS.maxConcurrent);
-    this.#pool = new ConnectionPool(this.#maxConcurrent);
-    this.#plexTv = new Transport(
-      {
-        baseUrl: options.baseUrl ?? DEFAULTS.baseUrl,
-        name: 'plex.tv',
-        token: options.token,
-        identity: {
-          clientIdentifier: options.clientIdentifier,
-          product: options.product || DEFAULTS.product,
-          deviceName: options.deviceName || DEFAULTS.deviceName,
-        },
-        timeout: positive(options.timeout, DEFAULTS.timeout),
-        retries: Math.max(0, Math.floor(options.retries ?? DEFAULTS.retries)),
-        maxResponseBytes: positive(options.maxResponseBytes, DEFAULTS.maxResponseBytes),
-        pool: this.#pool,
-      },
-      options.onTokenAnswer,
-    );
+    const { maxConcurrent, ...settings } = transportSettings(options);
+    this.#maxConcurrent = maxConcurrent;
+    this.#pool = new ConnectionPool(maxConcurrent);
+    this.#plexTv = new Transport({ ...settings, pool: this.#pool }, options.onTokenAnswer);
     this.baseUrl = this.#plexTv.baseUrl;
     this.timeout = this.#plexTv.timeout;
     this.retries = this.#plexTv.retries;
@@ -271,8 +213,4 @@ export class PlexTvClient {
     });
     return { ...(await readHomeUsers(answer)), statusCode: answer.status };
   }
-}
-
-function positive(value: number | undefined, fallback: number): number {
-  return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
 }
