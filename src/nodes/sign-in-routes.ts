@@ -12,6 +12,9 @@ import {
   type Request,
 } from './admin-route';
 import { clientModule } from './client-module';
+import { WaitingSignIns, type SignInIdentity, type WaitingSignIn } from './waiting-sign-ins';
+
+export { MAX_WAITING, MAX_WAITING_PER_USER } from './waiting-sign-ins';
 
 /** Starts a sign-in: makes a PIN and gives the address of the page that signs it in. */
 export const SIGN_IN_PATH = '/plex-account/sign-in';
@@ -20,37 +23,12 @@ export const SIGN_IN_POLL_PATH = '/plex-account/sign-in/poll';
 /** Tells who a token belongs to: the deployed account's, or one typed in the editor. */
 export const TOKEN_CHECK_PATH = '/plex-account/check';
 
-/** Sign-ins one editor user may have waiting; a newer one makes the runtime forget their oldest. */
-export const MAX_WAITING_PER_USER = 4;
-/**
- * Sign-ins waiting at once, over all editor users; past this a new one is refused (429) until
- * one ends. Nobody's sign-in is forgotten to make room for somebody else's.
- */
-export const MAX_WAITING = 32;
 /** Polls of one PIN closer together than this are answered `waiting` without asking plex.tv. */
 export const POLL_INTERVAL_MS = 900;
 /** What a client id may hold: it travels in a header (the editor makes a UUID). */
 const CLIENT_ID = /^[0-9A-Za-z._-]{1,128}$/;
 /** What a check of the deployed account holds; anything else is a pending setting. */
 const CHECK_FIELDS = new Set(['id']);
-
-/** Who a sign-in is for, and what it was started with: a poll must match all of it. */
-interface Identity {
-  clientIdentifier: string;
-  product: string;
-  deviceName: string;
-  baseUrl: string;
-}
-
-interface WaitingSignIn extends Identity {
-  owner: string;
-  pinId: number;
-  /** This machine's clock, milliseconds. */
-  expiresAt: number;
-  polledAt?: number;
-  /** The poll upstream in flight, which concurrent polls share. */
-  polling?: Promise<Answer>;
-}
 
 /**
  * The admin routes behind the account dialog's "Sign in with Plex" and "Check" buttons.
@@ -72,7 +50,7 @@ interface WaitingSignIn extends Identity {
  * Failures answer `{ error: { code, message } }`, and nothing here may be cached.
  */
 export function registerSignInRoutes(RED: NodeAPI): void {
-  const waiting = new Map<string, WaitingSignIn>();
+  const waiting = new WaitingSignIns();
   const signInNeedsWrite = needsWrite(RED, () => RED._('plex-account.errors.sign-in-needs-write'));
   accountRoute(RED, SIGN_IN_PATH, signInNeedsWrite, (body, signal, req) =>
     startSignIn(RED, waiting, body, ownerOf(req), signal),
@@ -92,7 +70,7 @@ export function registerSignInRoutes(RED: NodeAPI): void {
 
 async function startSignIn(
   RED: NodeAPI,
-  waiting: Map<string, WaitingSignIn>,
+  waiting: WaitingSignIns,
   body: Record<string, unknown>,
   owner: string,
   signal: AbortSignal,
@@ -103,19 +81,12 @@ async function startSignIn(
     const { DEFAULT_AUTH_URL, normaliseBaseUrl, signInPageUrl } = clientModule();
     // The page opens in the editor's browser: an https page, or one on this machine.
     const page = normaliseBaseUrl(text(body.authUrl) || DEFAULT_AUTH_URL, 'The sign-in page URL');
-    forgetExpired(waiting);
-    if (!hasRoom(waiting, owner)) {
+    if (!waiting.hasRoom(owner)) {
       return failure(429, 'RATE_LIMITED', RED._('plex-account.errors.too-many-sign-ins'));
     }
     client = temporaryClient(identity);
     const pin = await client.createSignInPin({ signal });
-    forgetOldest(waiting, owner);
-    waiting.set(keyOf(owner, identity.clientIdentifier, identity.baseUrl, pin.id), {
-      ...identity,
-      owner,
-      pinId: pin.id,
-      expiresAt: pin.expiresAt,
-    });
+    waiting.add({ ...identity, owner, pinId: pin.id, expiresAt: pin.expiresAt });
     return {
       status: 200,
       body: {
@@ -134,26 +105,25 @@ async function startSignIn(
 
 async function pollSignIn(
   RED: NodeAPI,
-  waiting: Map<string, WaitingSignIn>,
+  waiting: WaitingSignIns,
   body: Record<string, unknown>,
   owner: string,
 ): Promise<Answer> {
   const pinId = clientModule().positiveInteger(body.pinId);
   if (pinId === undefined)
     return failure(400, 'NOT_CONFIGURED', RED._('plex-account.errors.bad-pin-id'));
-  let key: string;
+  let baseUrl: string;
   try {
     const { normaliseBaseUrl, DEFAULTS } = clientModule();
-    const baseUrl = normaliseBaseUrl(text(body.baseUrl) || DEFAULTS.baseUrl);
-    key = keyOf(owner, text(body.clientIdentifier), baseUrl, pinId);
+    baseUrl = normaliseBaseUrl(text(body.baseUrl) || DEFAULTS.baseUrl);
   } catch (error) {
     return failureOf(error, RED._('plex-account.errors.sign-in-failed'));
   }
-  const entry = waiting.get(key);
+  const entry = waiting.find(owner, text(body.clientIdentifier), baseUrl, pinId);
   if (!entry) return failure(404, 'NOT_FOUND', RED._('plex-account.errors.no-sign-in'));
   const now = Date.now();
   if (now >= entry.expiresAt) {
-    waiting.delete(key);
+    waiting.forget(entry);
     return { status: 200, body: { state: 'expired' } };
   }
   if (entry.polling) return entry.polling;
@@ -169,7 +139,7 @@ async function pollSignIn(
   entry.polling = askPlexTv(RED, entry).then((answer) => {
     entry.polling = undefined;
     const state = (answer.body as { state?: string }).state;
-    if (state === 'expired' || state === 'signed-in') waiting.delete(key);
+    if (state === 'expired' || state === 'signed-in') waiting.forget(entry);
     return answer;
   });
   return entry.polling;
@@ -214,7 +184,7 @@ function checkToken(
 }
 
 /** The identity a request body gives, within the rules an account's settings follow. */
-function identityOf(RED: NodeAPI, body: Record<string, unknown>): Identity {
+function identityOf(RED: NodeAPI, body: Record<string, unknown>): SignInIdentity {
   const { DEFAULTS, headerText, normaliseBaseUrl } = clientModule();
   const clientIdentifier = text(body.clientIdentifier);
   if (!CLIENT_ID.test(clientIdentifier)) {
@@ -229,35 +199,9 @@ function identityOf(RED: NodeAPI, body: Record<string, unknown>): Identity {
 }
 
 /** A client for one request of the editor's, with no retries: the editor asks again. */
-function temporaryClient(identity: Identity, token = ''): PlexTvClient {
+function temporaryClient(identity: SignInIdentity, token = ''): PlexTvClient {
   const { PlexTvClient } = clientModule();
   return new PlexTvClient({ ...identity, token, retries: 0 });
-}
-
-function keyOf(owner: string, clientIdentifier: string, baseUrl: string, pinId: number): string {
-  return JSON.stringify([owner, clientIdentifier, baseUrl, pinId]);
-}
-
-/** The keys of `owner`'s waiting sign-ins, oldest first. */
-function keysOf(waiting: Map<string, WaitingSignIn>, owner: string): string[] {
-  return [...waiting].filter(([, entry]) => entry.owner === owner).map(([key]) => key);
-}
-
-/** Whether one more sign-in of `owner` fits, counting the one of theirs it would replace. */
-function hasRoom(waiting: Map<string, WaitingSignIn>, owner: string): boolean {
-  const replaced = keysOf(waiting, owner).length >= MAX_WAITING_PER_USER ? 1 : 0;
-  return waiting.size - replaced < MAX_WAITING;
-}
-
-/** Forgets `owner`'s oldest sign-in when they have MAX_WAITING_PER_USER waiting. */
-function forgetOldest(waiting: Map<string, WaitingSignIn>, owner: string): void {
-  const theirs = keysOf(waiting, owner);
-  if (theirs.length >= MAX_WAITING_PER_USER) waiting.delete(theirs[0]);
-}
-
-function forgetExpired(waiting: Map<string, WaitingSignIn>): void {
-  const now = Date.now();
-  for (const [key, entry] of waiting) if (now >= entry.expiresAt) waiting.delete(key);
 }
 
 /** The signed-in editor user (adminAuth on), or '' for everybody when it is off. */
