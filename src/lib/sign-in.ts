@@ -2,7 +2,7 @@ import { badResponse, readBody } from './answers';
 import { isHeaderToken } from './identity';
 import { isRecord } from './records';
 import type { Answer } from './transport';
-import { withoutControlCharacters } from './text';
+import { lineOfText } from './text';
 
 /** A sign-in PIN as plex.tv made it: its id, the code the sign-in page takes, and when it ends. */
 export interface SignInPin {
@@ -112,5 +112,5 @@ export function positiveInteger(value: unknown): number | undefined {
 /** A string attribute as the editor shows it: cut to a sensible length, control characters gone. */
 function shortText(value: unknown): string {
   if (typeof value !== 'string' && typeof value !== 'number') return '';
-  return withoutControlCharacters(String(value)).slice(0, MAX_TEXT);
+  return lineOfText(String(value), MAX_TEXT);
 }
