@@ -21,7 +21,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
-import { CHROMIUM } from './chromium';
+import { chromiumMissing } from './chromium';
 import { checkEditor } from './compat/editor-check';
 import { NodeRedProcess, writeSettings } from './node-red-runtime';
 import { ROOT, npmPack } from './npm-pack';
@@ -56,7 +56,6 @@ interface CellResult {
 }
 
 const COMPAT_DIR = path.join(ROOT, '.compat');
-const IN_CI = !!process.env.CI && process.env.CI !== 'false';
 const PACKAGE_NAME = (
   JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string }
 ).name;
@@ -228,10 +227,14 @@ async function runCell(p: Prepared, loadCheck: string): Promise<CellResult> {
 
 /** Starts the cell's Node-RED on its user directory and checks its editor in Chromium. */
 async function editorProblems(p: Prepared): Promise<string[]> {
-  if (!fs.existsSync(CHROMIUM)) {
-    const why = `Chromium is not installed at ${CHROMIUM}`;
-    if (IN_CI) return [`${why}: the editor check must run in CI`];
-    console.log(`compat: ${why}; the editor check is skipped`);
+  let missing: string | undefined;
+  try {
+    missing = chromiumMissing('the editor check');
+  } catch (error) {
+    return [(error as Error).message];
+  }
+  if (missing) {
+    console.log(`compat: ${missing}; the editor check is skipped`);
     return [];
   }
   // The runtime check left its flows behind; the editor starts on an empty workspace.
