@@ -127,7 +127,7 @@ describe('sign in with Plex: the admin routes', () => {
       });
     }
 
-    // What a page of another site can make the browser send without asking Node-RED first.
+    // The routes read the JSON the editor sends, and nothing Node-RED would parse otherwise.
     it('every route: a form or plain text, as a writer sends it, is 415 and nothing is sent', async () => {
       const settings = { id: 'acc', clientIdentifier: CLIENT_ID, token: 'x', baseUrl: double.url };
       const paths = [

@@ -46,10 +46,11 @@ const noStore: Middleware = (_req, res, next) => {
 };
 
 /**
- * JSON bodies only. A page of another site can make the editor user's browser send a form
- * here without asking anybody, but not JSON: for that the browser asks Node-RED first, which
- * (without httpAdminCors) says no. So no web page the user visits can start a sign-in or make
- * the runtime contact a host, even with adminAuth off.
+ * JSON bodies only, as the editor sends them: a form (which Node-RED's admin app would also
+ * parse, into nested objects) is refused with 415 before anything is read from it. This is
+ * no guard against other web sites: Node-RED's admin app answers cross-origin requests from
+ * any origin, so without adminAuth any page can call these routes, as it can deploy flows.
+ * adminAuth is the guard (its token travels in a header no other site can send).
  */
 function jsonOnly(RED: NodeAPI): Middleware {
   return (req, res, next) => {

@@ -112,6 +112,47 @@ describe('end to end: sign in with Plex under adminAuth (anonymous: read)', func
     assert.equal(elsewhere.connections, 0);
   });
 
+  it("a form posted to any route, even with the admin's credentials, is 415; no host hears of it", async () => {
+    const before = double.requests.length;
+    const routes = [
+      '/plex-account/sign-in',
+      '/plex-account/sign-in/poll',
+      '/plex-account/check',
+      '/plex-account/users',
+      '/plex-account/servers',
+    ];
+    const form = new URLSearchParams({
+      id: 'acc',
+      clientIdentifier: CLIENT_ID,
+      token: newToken(),
+      baseUrl: elsewhere.url,
+      authUrl: `${elsewhere.url}/auth`,
+    });
+    for (const route of routes) {
+      const response = await fetch(`${runtime.url}${route}`, {
+        method: 'POST',
+        headers: { ...as.admin, Origin: 'https://evil.example' },
+        body: form,
+      });
+      const text = await response.text();
+      said.push(text);
+      assert.equal(response.status, 415, `${route}: ${text}`);
+    }
+    // JSON is another matter: Node-RED's admin app lets any origin send it (the README says so),
+    // which is why adminAuth, whose token no other site can send, is the guard.
+    const preflight = await fetch(`${runtime.url}/plex-account/sign-in`, {
+      method: 'OPTIONS',
+      headers: {
+        Origin: 'https://evil.example',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type',
+      },
+    });
+    assert.equal(preflight.headers.get('access-control-allow-origin'), '*');
+    assert.equal(elsewhere.connections, 0);
+    assert.equal(double.requests.length, before);
+  });
+
   it('no answer to a reader and no log line holds the token', () => {
     const readers = said.filter((text) => !text.includes('"signed-in"'));
     assert.ok(readers.length >= 6);
