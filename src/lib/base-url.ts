@@ -27,6 +27,16 @@ export function normaliseBaseUrl(value: string, what = 'The plex.tv base URL'): 
   return url.toString().replace(/\/+$/, '');
 }
 
+/** Whether normaliseBaseUrl takes `value`: https, or http to this machine, nothing more in it. */
+export function isAllowedBaseUrl(value: string): boolean {
+  try {
+    normaliseBaseUrl(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Whether a URL's hostname (as URL writes it: IPv6 in brackets) names this machine. */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.toLowerCase();

@@ -1,5 +1,6 @@
 import { PlexTvError } from './errors';
 import type { PlexUser } from './plex-user';
+import { fold } from './text';
 
 /** What the editor's user picker may learn about a user: no e-mail, no avatar, no token. */
 export interface PickerUser {
@@ -36,8 +37,4 @@ export function pickerUsers(users: readonly PlexUser[]): PickerUser[] {
   return users
     .filter((user) => user.restricted === true)
     .map((user) => ({ id: user.id, title: user.title ?? '', protected: user.protected ?? null }));
-}
-
-function fold(text: string): string {
-  return text.trim().normalize('NFC').toLocaleLowerCase('en-US');
 }

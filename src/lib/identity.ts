@@ -11,6 +11,11 @@ export interface Identity {
 
 export const IDENTITY_DEFAULTS = { product: 'Node-RED', deviceName: 'Node-RED' } as const;
 
+/** What a client id typed in the editor may hold: a header carries it (the editor makes a UUID). */
+export function isClientIdentifier(value: string): boolean {
+  return /^[0-9A-Za-z._-]{1,128}$/.test(value);
+}
+
 /** The longest name (product, device name) sent in a header. */
 export const MAX_HEADER_TEXT = 64;
 

@@ -10,7 +10,7 @@ export interface StopOutcome {
 }
 
 /** Streams one message stops at most: a person watches on a few screens, not on hundreds. */
-export const MAX_STOPS = 20;
+const MAX_STOPS = 20;
 
 /** Failures after which stopping the next stream of the same message is not tried. */
 const GIVE_UP = new Set(['FORBIDDEN', 'UNAUTHORIZED', 'NETWORK', 'TIMEOUT']);

@@ -13,6 +13,7 @@ import { untilAborted } from './retry';
 import { MediaServer } from './media-server';
 import type { ConnectionPool } from './pool';
 import type { Transport } from './transport';
+import { fold } from './text';
 
 /** How long a chosen server and connection (and the resources list) serve before they are asked again. */
 export const SERVER_TTL_MS = 10 * 60_000;
@@ -64,7 +65,7 @@ export class MediaServers {
 
   /** The server a Server setting means ('' for the only owned one), reachable. */
   connect(name: string, options: { signal?: AbortSignal } = {}): Promise<MediaServer> {
-    const key = name.trim().normalize('NFC').toLocaleLowerCase('en-US');
+    const key = fold(name);
     let entry = this.#chosen.get(key);
     if (!entry || !this.#fresh(entry, SERVER_TTL_MS)) {
       const created: Cached<MediaServer> = {

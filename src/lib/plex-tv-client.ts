@@ -18,7 +18,7 @@ import { Transport } from './transport';
 import { parsePin, type UserRef } from './user-id';
 
 export { DEFAULTS, type PlexTvClientOptions } from './client-options';
-export { headerText } from './identity';
+export { headerText, isClientIdentifier } from './identity';
 export { HOME_USERS_REFRESH_MS, HOME_USERS_TTL_MS, type HomeUsersResult } from './home-users-cache';
 export {
   DEFAULT_AUTH_URL,

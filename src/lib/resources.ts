@@ -1,12 +1,12 @@
 import util from 'node:util';
 import { badResponse, readBody } from './answers';
-import { isLoopbackHost } from './base-url';
+import { isAllowedBaseUrl } from './base-url';
 import { PlexTvError } from './errors';
 import { isArray, isRecord } from './records';
 import type { XmlElement } from './response';
 import type { ConnectionPool } from './pool';
 import type { Answer, Transport } from './transport';
-import { lineOfText } from './text';
+import { fold, lineOfText } from './text';
 
 /** One way to reach a media server, as plex.tv lists it. */
 export interface ServerConnection {
@@ -18,7 +18,7 @@ export interface ServerConnection {
 }
 
 /** Connections tried per server at most: plex.tv lists a handful; a longer list is cut. */
-export const MAX_CONNECTIONS = 8;
+const MAX_CONNECTIONS = 8;
 /** Server names as messages and msg.plex show them: without control characters, at most this long. */
 const MAX_NAME = 100;
 
@@ -134,7 +134,7 @@ function flag(value: unknown): boolean {
 }
 
 /** A name fit for messages, statuses and msg.plex. */
-export function displayName(value: unknown): string {
+function displayName(value: unknown): string {
   return (typeof value === 'string' && lineOfText(value, MAX_NAME)) || '(unnamed)';
 }
 
@@ -209,17 +209,7 @@ export function usableConnections(server: ServerResource): ServerConnection[] {
   );
 }
 
+/** A connection the server's token may travel over: the plex.tv URL's rules. */
 function isSecure(connection: ServerConnection): boolean {
-  let url: URL;
-  try {
-    url = new URL(connection.uri);
-  } catch {
-    return false;
-  }
-  if (url.username || url.password || url.search || url.hash) return false;
-  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
-}
-
-function fold(text: string): string {
-  return text.trim().normalize('NFC').toLocaleLowerCase('en-US');
+  return isAllowedBaseUrl(connection.uri);
 }

@@ -2,7 +2,7 @@ import { badResponse, readBody } from './answers';
 import { isArray, isRecord } from './records';
 import type { XmlElement } from './response';
 import type { Answer } from './transport';
-import { withoutControlCharacters } from './text';
+import { lineOfText } from './text';
 
 /** Who is watching what, where: one playing (or paused) stream of a media server. */
 export interface PlexSession {
@@ -115,12 +115,12 @@ function number(value: unknown): number | null {
 }
 
 /** The longest reason sent to a screen: a sentence or two. */
-export const MAX_REASON = 200;
+const MAX_REASON = 200;
 
 /**
  * The reason a stream is stopped, as the viewer's screen shows it: a string (numbers and
- * booleans as text), control characters and runs of blanks made single spaces, cut to
- * MAX_REASON characters. Anything else, or nothing left, is `fallback`: the stream is
+ * booleans as text) on one line as lineOfText makes it, runs of blanks made single spaces,
+ * cut to MAX_REASON characters. Anything else, or nothing left, is `fallback`: the stream is
  * stopped all the same.
  */
 export function stopReason(value: unknown, fallback: string): string {
@@ -129,10 +129,7 @@ export function stopReason(value: unknown, fallback: string): string {
   else if (typeof value === 'number' || typeof value === 'boolean') raw = String(value);
   else return fallback;
   // Only the beginning is looked at: a megabyte of reason costs no more than its first lines.
-  const cleaned = withoutControlCharacters(raw.slice(0, MAX_REASON * 4))
-    .replace(/\s+/g, ' ')
-    .trim();
-  if (cleaned === '') return fallback;
-  const chars = [...cleaned];
-  return chars.length > MAX_REASON ? `${chars.slice(0, MAX_REASON - 1).join('')}…` : cleaned;
+  // One line first, then runs of blanks made one, then cut with its ellipsis within MAX_REASON.
+  const line = lineOfText(raw, MAX_REASON * 4).replace(/\s+/g, ' ');
+  return lineOfText(line, MAX_REASON - 1) || fallback;
 }

@@ -30,7 +30,7 @@ export interface AccountUser {
 /** The sign-in page's default address: Plex's own. */
 export const DEFAULT_AUTH_URL = 'https://app.plex.tv/auth';
 /** How long plex.tv keeps a strong PIN, for an answer that says nothing of it. */
-export const STRONG_PIN_SECONDS = 1800;
+const STRONG_PIN_SECONDS = 1800;
 
 const PIN_CODE = /^[0-9A-Za-z]{1,64}$/;
 const MAX_TEXT = 256;

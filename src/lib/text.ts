@@ -6,7 +6,7 @@ const CONTROL_RUN = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
  * `text` with every run of control characters made one space: a text from an answer or a
  * flow that goes into a message, a status, a log line or a URL parameter stays one line.
  */
-export function withoutControlCharacters(text: string): string {
+function withoutControlCharacters(text: string): string {
   return text.replace(CONTROL_RUN, ' ');
 }
 
@@ -30,4 +30,9 @@ export function lineOfText(text: string, max: number): string {
     .trim();
   const characters = [...line];
   return characters.length > max ? `${characters.slice(0, max).join('')}…` : line;
+}
+
+/** A name as look-ups compare it: trimmed, composed the same way, and without case. */
+export function fold(name: string): string {
+  return name.trim().normalize('NFC').toLocaleLowerCase('en-US');
 }

@@ -78,7 +78,7 @@ function requestHeaders(
  * Told, after the last attempt of each request made with a transport's own token, whether the
  * far end took the token: true for a 2xx answer, false for UNAUTHORIZED.
  */
-export type TokenObserver = (accepted: boolean) => void;
+type TokenObserver = (accepted: boolean) => void;
 
 /**
  * Requests to one far end (plex.tv, or a Plex Media Server) with its token: the identity

@@ -182,10 +182,15 @@ function subjectOf(RED: NodeAPI, body: Record<string, unknown>): Subject | Answe
   if (!NODE_ID.test(id)) return failure(400, 'NOT_CONFIGURED', RED._('plex-account.errors.bad-id'));
   const token = text(body.token);
   if (token && token !== KEPT_PASSWORD) {
-    const { PlexTvClient } = clientModule();
+    const { PlexTvClient, isClientIdentifier } = clientModule();
+    // The rule sign-in follows: pending settings are what the account will be deployed with.
+    const clientIdentifier = text(body.clientIdentifier);
+    if (!isClientIdentifier(clientIdentifier)) {
+      return failure(400, 'NOT_CONFIGURED', RED._('plex-account.errors.client-id'));
+    }
     const pending = new PlexTvClient({
       token,
-      clientIdentifier: text(body.clientIdentifier),
+      clientIdentifier,
       product: text(body.product) || undefined,
       deviceName: text(body.deviceName) || undefined,
       baseUrl: text(body.baseUrl) || undefined,

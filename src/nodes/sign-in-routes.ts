@@ -25,8 +25,6 @@ export const TOKEN_CHECK_PATH = '/plex-account/check';
 
 /** Polls of one PIN closer together than this are answered `waiting` without asking plex.tv. */
 export const POLL_INTERVAL_MS = 900;
-/** What a client id may hold: it travels in a header (the editor makes a UUID). */
-const CLIENT_ID = /^[0-9A-Za-z._-]{1,128}$/;
 /** What a check of the deployed account holds; anything else is a pending setting. */
 const CHECK_FIELDS = new Set(['id']);
 
@@ -185,10 +183,10 @@ function checkToken(
 
 /** The identity a request body gives, within the rules an account's settings follow. */
 function identityOf(RED: NodeAPI, body: Record<string, unknown>): SignInIdentity {
-  const { DEFAULTS, headerText, normaliseBaseUrl } = clientModule();
+  const { DEFAULTS, headerText, isClientIdentifier, normaliseBaseUrl } = clientModule();
   const clientIdentifier = text(body.clientIdentifier);
-  if (!CLIENT_ID.test(clientIdentifier)) {
-    throw new PlexTvError('NOT_CONFIGURED', RED._('plex-account.errors.sign-in-client-id'));
+  if (!isClientIdentifier(clientIdentifier)) {
+    throw new PlexTvError('NOT_CONFIGURED', RED._('plex-account.errors.client-id'));
   }
   return {
     clientIdentifier,
@@ -199,9 +197,9 @@ function identityOf(RED: NodeAPI, body: Record<string, unknown>): SignInIdentity
 }
 
 /** A client for one request of the editor's, with no retries: the editor asks again. */
-function temporaryClient(identity: SignInIdentity, token = ''): PlexTvClient {
+function temporaryClient(identity: SignInIdentity): PlexTvClient {
   const { PlexTvClient } = clientModule();
-  return new PlexTvClient({ ...identity, token, retries: 0 });
+  return new PlexTvClient({ ...identity, token: '', retries: 0 });
 }
 
 /** The signed-in editor user (adminAuth on), or '' for everybody when it is off. */
