@@ -5,8 +5,11 @@
 (function () {
   'use strict';
 
-  /** Node-RED's stand-in for a password it has stored but does not show. */
-  var KEPT_PASSWORD = '__PWRD__';
+  // Shared with the nodes' pickers (plex-home-editor.js, loaded first by plex-account.html).
+  var KEPT_PASSWORD = window.PlexHomeEditor.KEPT_PASSWORD;
+  var post = window.PlexHomeEditor.post;
+  var errorOf = window.PlexHomeEditor.errorOf;
+  var failureDetail = window.PlexHomeEditor.failureDetail;
   /** Plex asks clients to poll a PIN about once a second. */
   var POLL_MS = 1000;
   /** Upstream failures in a row (plex.tv unreachable, say) before a sign-in gives up. */
@@ -25,25 +28,6 @@
       baseUrl: field('baseUrl'),
       authUrl: field('authUrl'),
     };
-  }
-
-  function post(path, body) {
-    return $.ajax({
-      url: path,
-      type: 'POST',
-      contentType: 'application/json',
-      data: JSON.stringify(body),
-      dataType: 'json',
-    });
-  }
-
-  function errorOf(xhr) {
-    return (xhr.responseJSON && xhr.responseJSON.error) || { code: 'HTTP_ERROR', message: '' };
-  }
-
-  function failureDetail(xhr) {
-    var error = errorOf(xhr);
-    return error.message ? error.code + ': ' + error.message : error.code + ' (' + xhr.status + ')';
   }
 
   /** Who a token belongs to, in `target`: the title, and whether it is the Home administrator. */

@@ -57,6 +57,28 @@
   /** Node-RED's stand-in for a password it has stored but does not show. */
   var KEPT_PASSWORD = '__PWRD__';
 
+  /** A JSON POST to one of the account's admin routes (they take JSON only). */
+  function post(path, body) {
+    return $.ajax({
+      url: path,
+      type: 'POST',
+      contentType: 'application/json',
+      data: JSON.stringify(body),
+      dataType: 'json',
+    });
+  }
+
+  /** The `{ code, message }` a route failed with, or HTTP_ERROR when its answer had none. */
+  function errorOf(xhr) {
+    return (xhr.responseJSON && xhr.responseJSON.error) || { code: 'HTTP_ERROR', message: '' };
+  }
+
+  /** A failed route call as the editor shows it: `CODE: message`, or `CODE (status)`. */
+  function failureDetail(xhr) {
+    var error = errorOf(xhr);
+    return error.message ? error.code + ': ' + error.message : error.code + ' (' + xhr.status + ')';
+  }
+
   /**
    * What the picker asks for: the deployed account (`{ id }`, answered from its cache, or fresh
    * with `refresh`), or, while a typed token waits for the next deploy, those pending settings.
@@ -71,6 +93,7 @@
         baseUrl: account.baseUrl,
         clientIdentifier: account.clientIdentifier,
         product: account.product,
+        deviceName: account.deviceName,
       };
     }
     return refresh ? { id: account.id, refresh: true } : { id: account.id };
@@ -103,9 +126,7 @@
       notify(RED._('node-red-contrib-plex-home/plex-account:common.picker.forbidden'), 'warning');
       return;
     }
-    var error = xhr.responseJSON && xhr.responseJSON.error;
-    var detail = error ? ': ' + error.code + ' ' + error.message : ' (' + xhr.status + ')';
-    notify(failedText + detail, 'error');
+    notify(failedText + ': ' + failureDetail(xhr), 'error');
   }
 
   /**
@@ -143,13 +164,7 @@
         return;
       }
       button.prop('disabled', true);
-      $.ajax({
-        url: picker.url,
-        type: 'POST',
-        contentType: 'application/json',
-        data: JSON.stringify(pickerRequest(account, refresh)),
-        dataType: 'json',
-      })
+      post(picker.url, pickerRequest(account, refresh))
         .done(function (data) {
           show(picker.entries(data || {}) || []);
         })
@@ -168,6 +183,10 @@
   }
 
   window.PlexHomeEditor = {
+    KEPT_PASSWORD: KEPT_PASSWORD,
+    post: post,
+    errorOf: errorOf,
+    failureDetail: failureDetail,
     /**
      * Fills the shared rows into the form template of node type `type`, in place of its
      * placeholders (`<div data-plex-home-row="account"></div>`, likewise user, server, name).
