@@ -20,13 +20,8 @@ import { parsePin, type UserRef } from './user-id';
 export { DEFAULTS, type PlexTvClientOptions } from './client-options';
 export { headerText, isClientIdentifier } from './identity';
 export { HOME_USERS_REFRESH_MS, HOME_USERS_TTL_MS, type HomeUsersResult } from './home-users-cache';
-export {
-  DEFAULT_AUTH_URL,
-  positiveInteger,
-  signInPageUrl,
-  type AccountUser,
-  type SignInPin,
-} from './sign-in';
+export { positiveInteger } from './records';
+export { DEFAULT_AUTH_URL, signInPageUrl, type AccountUser, type SignInPin } from './sign-in';
 export { TokenHealth, type TokenState } from './token-health';
 export { isPlexTvHost, normaliseBaseUrl, tokenHost } from './base-url';
 export { parseRetryAfter, retryDelay } from './retry';

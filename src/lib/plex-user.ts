@@ -1,3 +1,5 @@
+import { toBoolean } from './records';
+
 /** A Plex Home user as plex.tv describes it, with its attributes typed. */
 export interface PlexUser {
   id: number;
@@ -80,12 +82,5 @@ function typeAttributes(
 function toNumber(raw: unknown): number | null {
   if (typeof raw === 'number') return Number.isFinite(raw) ? raw : null;
   if (typeof raw === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(raw)) return Number(raw);
-  return null;
-}
-
-function toBoolean(raw: unknown): boolean | null {
-  if (typeof raw === 'boolean') return raw;
-  if (raw === 1 || raw === '1' || raw === 'true') return true;
-  if (raw === 0 || raw === '0' || raw === 'false' || raw === '') return false;
   return null;
 }

@@ -2,7 +2,7 @@ import util from 'node:util';
 import { badResponse, readBody } from './answers';
 import { isAllowedBaseUrl } from './base-url';
 import { PlexTvError } from './errors';
-import { isArray, isRecord } from './records';
+import { isArray, isRecord, toBoolean } from './records';
 import type { XmlElement } from './response';
 import type { ConnectionPool } from './pool';
 import type { Answer, Transport } from './transport';
@@ -130,7 +130,7 @@ function readConnection(fields: Record<string, unknown>): ServerConnection[] {
 }
 
 function flag(value: unknown): boolean {
-  return value === true || value === 1 || value === '1' || value === 'true';
+  return toBoolean(value) === true;
 }
 
 /** A name fit for messages, statuses and msg.plex. */

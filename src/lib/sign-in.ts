@@ -1,6 +1,6 @@
 import { badResponse, readBody } from './answers';
 import { isHeaderToken } from './identity';
-import { isRecord } from './records';
+import { isRecord, positiveInteger, toBoolean } from './records';
 import type { Answer } from './transport';
 import { lineOfText } from './text';
 
@@ -81,7 +81,7 @@ export async function readAccountUser(answer: Answer): Promise<AccountUser> {
     uuid: shortText(fields.uuid),
     username: shortText(fields.username),
     title: shortText(fields.title),
-    homeAdmin: [true, 1, '1', 'true'].includes(fields.homeAdmin as never),
+    homeAdmin: toBoolean(fields.homeAdmin) === true,
   };
 }
 
@@ -96,17 +96,6 @@ async function pinFields(answer: Answer): Promise<Record<string, unknown>> {
 function expiry(fields: Record<string, unknown>, now: number): number {
   const seconds = positiveInteger(fields.expiresIn) ?? STRONG_PIN_SECONDS;
   return now + Math.min(seconds, STRONG_PIN_SECONDS) * 1000;
-}
-
-/** A positive safe integer given as a number or a string of digits (a PIN id, a user id). */
-export function positiveInteger(value: unknown): number | undefined {
-  const number =
-    typeof value === 'number'
-      ? value
-      : typeof value === 'string' && /^\d{1,16}$/.test(value)
-        ? Number(value)
-        : NaN;
-  return Number.isSafeInteger(number) && number > 0 ? number : undefined;
 }
 
 /** A string attribute as the editor shows it: cut to a sensible length, control characters gone. */

@@ -1,8 +1,6 @@
 import { PlexTvError } from './errors';
-import { isArray, isRecord } from './records';
+import { isArray, isRecord, positiveInteger } from './records';
 import { hasControlCharacters } from './text';
-
-const DIGITS = /^\s*(\d{1,16})\s*$/;
 
 /**
  * Reads a Plex user id from what a flow hands us: a positive safe integer, a string of
@@ -28,17 +26,9 @@ export function parseUserId(value: unknown): number {
   return id;
 }
 
+/** An id: a positive safe integer, or a string of up to 16 digits with blanks around it. */
 function toId(value: unknown): number | undefined {
-  if (typeof value === 'number') {
-    return Number.isSafeInteger(value) && value > 0 ? value : undefined;
-  }
-  if (typeof value === 'string') {
-    const match = DIGITS.exec(value);
-    if (!match) return undefined;
-    const id = Number(match[1]);
-    return Number.isSafeInteger(id) && id > 0 ? id : undefined;
-  }
-  return undefined;
+  return positiveInteger(typeof value === 'string' ? value.trim() : value);
 }
 
 function describe(value: unknown): string {
